@@ -1,0 +1,10 @@
+//! Application state and the actions that change it, plus the run loop that
+//! merges terminal input, cluster changes and timers.
+
+pub mod action;
+pub mod data;
+pub mod run;
+pub mod state;
+pub mod update;
+
+pub use state::App;

@@ -1,0 +1,222 @@
+//! Application state. Only `update` changes it, one `Action` or input
+//! message at a time; the UI reads it.
+
+use chrono::{DateTime, Utc};
+
+use super::data::{Data, Item};
+use crate::model::filter::Filter;
+use crate::model::selector::Selector;
+use crate::model::table::TableRow;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Deployments,
+    Pods,
+}
+
+impl Screen {
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Deployments => "deployments",
+            Screen::Pods => "pods",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command,
+}
+
+/// Pods narrowed to one owner (a deployment drilled into).
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub label: String,
+    pub namespace: String,
+    pub selector: Selector,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sort {
+    pub column: usize,
+    pub reverse: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct View {
+    pub screen: Screen,
+    pub owner: Option<Owner>,
+    pub filter_text: String,
+    pub filter: Filter,
+    pub sort: Sort,
+    /// Index into `visible` of the highlighted row.
+    pub selected: usize,
+    /// Namespace/name of the highlighted row, so the highlight follows the
+    /// object when rows above it come and go.
+    pub selected_key: Option<(String, String)>,
+    /// Indices into the data rows, filtered and sorted.
+    pub visible: Vec<usize>,
+    /// First row shown; moves only when the highlight would leave the screen.
+    pub offset: usize,
+}
+
+impl View {
+    pub fn new(screen: Screen) -> Self {
+        View {
+            screen,
+            owner: None,
+            filter_text: String::new(),
+            filter: Filter::All,
+            sort: Sort {
+                column: 1,
+                reverse: false,
+            },
+            selected: 0,
+            selected_key: None,
+            visible: Vec::new(),
+            offset: 0,
+        }
+    }
+
+    /// Scrolls just enough to keep the highlight among `rows` shown rows.
+    pub fn scroll_into_view(&mut self, rows: usize) {
+        let rows = rows.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        let max_offset = self.visible.len().saturating_sub(rows);
+        self.offset = self.offset.min(max_offset);
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Who we are talking to, for the header.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterInfo {
+    pub context: String,
+    pub server_version: String,
+    pub readonly: bool,
+}
+
+pub struct App {
+    pub views: Vec<View>,
+    pub mode: Mode,
+    pub input: String,
+    pub help: bool,
+    pub quit: bool,
+    pub flash: Option<Flash>,
+    pub cluster: ClusterInfo,
+    /// The namespace watched, or `None` for all namespaces.
+    pub namespace: Option<String>,
+    /// The namespace `0` toggles back to.
+    pub home_namespace: String,
+    /// Table rows that fit on screen; page keys move by this much.
+    pub page_rows: usize,
+}
+
+impl App {
+    pub fn new(cluster: ClusterInfo, namespace: Option<String>, home_namespace: String) -> Self {
+        App {
+            views: vec![View::new(Screen::Deployments)],
+            mode: Mode::Normal,
+            input: String::new(),
+            help: false,
+            quit: false,
+            flash: None,
+            cluster,
+            namespace,
+            home_namespace,
+            page_rows: 20,
+        }
+    }
+
+    pub fn view(&self) -> &View {
+        // `views` is never empty: `back` keeps the last one.
+        &self.views[self.views.len() - 1]
+    }
+
+    pub fn view_mut(&mut self) -> &mut View {
+        let last = self.views.len() - 1;
+        &mut self.views[last]
+    }
+
+    pub fn all_namespaces(&self) -> bool {
+        self.namespace.is_none()
+    }
+
+    /// Re-filters and re-sorts every view's rows after data or settings
+    /// changed, keeping each highlight on the same object.
+    pub fn refresh_visible(&mut self, data: &Data) {
+        for view in &mut self.views {
+            match view.screen {
+                Screen::Deployments => refresh_view(view, &data.deployments),
+                Screen::Pods => refresh_view(view, &data.pods),
+            }
+        }
+    }
+
+    /// The highlighted row's namespace and name, if any.
+    pub fn selected_key(&self) -> Option<&(String, String)> {
+        self.view().selected_key.as_ref()
+    }
+}
+
+fn refresh_view<R: TableRow, K: kube::Resource>(view: &mut View, items: &[Item<R, K>]) {
+    let owner = view.owner.as_ref();
+    let mut visible: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| {
+            owner.is_none_or(|o| {
+                it.row.namespace() == o.namespace
+                    && o.selector.matches(it.obj.meta().labels.as_ref())
+            })
+        })
+        .filter(|(_, it)| {
+            view.filter
+                .matches(&it.search, it.obj.meta().labels.as_ref())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let col = view.sort.column;
+    visible.sort_by(|a, b| {
+        let (ra, rb) = (&items[*a].row, &items[*b].row);
+        ra.sort_key(col)
+            .cmp(&rb.sort_key(col))
+            .then_with(|| (ra.namespace(), ra.name()).cmp(&(rb.namespace(), rb.name())))
+    });
+    if view.sort.reverse {
+        visible.reverse();
+    }
+    let key_of = |i: usize| {
+        (
+            items[i].row.namespace().to_string(),
+            items[i].row.name().to_string(),
+        )
+    };
+    if let Some(key) = &view.selected_key {
+        if let Some(pos) = visible.iter().position(|i| {
+            let r = &items[*i].row;
+            r.namespace() == key.0 && r.name() == key.1
+        }) {
+            view.selected = pos;
+        }
+    }
+    view.selected = view.selected.min(visible.len().saturating_sub(1));
+    view.selected_key = visible.get(view.selected).map(|i| key_of(*i));
+    view.visible = visible;
+}
+
+/// The clock the UI uses; tests pin it.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}

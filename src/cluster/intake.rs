@@ -1,0 +1,202 @@
+//! Where cluster objects enter the cache: drop what we never read (managed
+//! fields, last-applied blobs) and sanitize every string an operator might
+//! see, once, so nothing downstream has to remember to.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::model::sanitize::clean_in_place;
+
+/// kubectl's apply bookkeeping: often the largest annotation, never shown.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+pub trait Intake {
+    fn intake(&mut self);
+}
+
+fn meta(m: &mut ObjectMeta) {
+    m.managed_fields = None;
+    for s in [&mut m.name, &mut m.namespace, &mut m.generate_name]
+        .into_iter()
+        .flatten()
+    {
+        clean_in_place(s);
+    }
+    if let Some(a) = m.annotations.as_mut() {
+        a.remove(LAST_APPLIED);
+    }
+    for map in [&mut m.labels, &mut m.annotations].into_iter().flatten() {
+        clean_map(map);
+    }
+    for o in m.owner_references.iter_mut().flatten() {
+        clean_in_place(&mut o.name);
+        clean_in_place(&mut o.kind);
+    }
+}
+
+fn clean_map(map: &mut BTreeMap<String, String>) {
+    let dirty = map
+        .iter()
+        .any(|(k, v)| needs_cleaning(k) || needs_cleaning(v));
+    if !dirty {
+        return;
+    }
+    let cleaned = std::mem::take(map)
+        .into_iter()
+        .map(|(mut k, mut v)| {
+            clean_in_place(&mut k);
+            clean_in_place(&mut v);
+            (k, v)
+        })
+        .collect();
+    *map = cleaned;
+}
+
+fn needs_cleaning(s: &str) -> bool {
+    matches!(crate::model::sanitize::clean(s), std::borrow::Cow::Owned(_))
+}
+
+fn containers(list: &mut [Container]) {
+    for c in list {
+        clean_in_place(&mut c.name);
+        if let Some(i) = c.image.as_mut() {
+            clean_in_place(i);
+        }
+    }
+}
+
+fn pod_spec(spec: &mut PodSpec) {
+    containers(&mut spec.containers);
+    containers(spec.init_containers.as_deref_mut().unwrap_or_default());
+    if let Some(n) = spec.node_name.as_mut() {
+        clean_in_place(n);
+    }
+}
+
+fn container_statuses(list: Option<&mut Vec<ContainerStatus>>) {
+    for cs in list.into_iter().flatten() {
+        clean_in_place(&mut cs.name);
+        clean_in_place(&mut cs.image);
+        for state in [cs.state.as_mut(), cs.last_state.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(w) = state.waiting.as_mut() {
+                w.reason
+                    .iter_mut()
+                    .chain(w.message.iter_mut())
+                    .for_each(clean_in_place);
+            }
+            if let Some(t) = state.terminated.as_mut() {
+                t.reason
+                    .iter_mut()
+                    .chain(t.message.iter_mut())
+                    .for_each(clean_in_place);
+            }
+        }
+    }
+}
+
+impl Intake for Pod {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        if let Some(spec) = self.spec.as_mut() {
+            pod_spec(spec);
+        }
+        if let Some(st) = self.status.as_mut() {
+            st.reason
+                .iter_mut()
+                .chain(st.message.iter_mut())
+                .for_each(clean_in_place);
+            container_statuses(st.container_statuses.as_mut());
+            container_statuses(st.init_container_statuses.as_mut());
+            for c in st.conditions.iter_mut().flatten() {
+                c.reason
+                    .iter_mut()
+                    .chain(c.message.iter_mut())
+                    .for_each(clean_in_place);
+            }
+        }
+    }
+}
+
+impl Intake for Deployment {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        if let Some(spec) = self.spec.as_mut() {
+            if let Some(m) = spec.template.metadata.as_mut() {
+                meta(m);
+            }
+            if let Some(ps) = spec.template.spec.as_mut() {
+                pod_spec(ps);
+            }
+        }
+        for c in self
+            .status
+            .iter_mut()
+            .flat_map(|s| s.conditions.iter_mut().flatten())
+        {
+            c.reason
+                .iter_mut()
+                .chain(c.message.iter_mut())
+                .for_each(clean_in_place);
+        }
+    }
+}
+
+impl Intake for ReplicaSet {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        if let Some(t) = self.spec.as_mut().and_then(|s| s.template.as_mut()) {
+            if let Some(m) = t.metadata.as_mut() {
+                meta(m);
+            }
+            if let Some(ps) = t.spec.as_mut() {
+                pod_spec(ps);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strips_managed_fields_and_escapes() {
+        let mut p: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "evil\u{1b}[2Jpod", "labels": {"app": "x\u{1b}]0;t\u{7}"},
+                "annotations": {LAST_APPLIED: "{}", "note": "ok"},
+                "managedFields": [{"manager": "kubectl"}]},
+            "spec": {"containers": [{"name": "c", "image": "img\u{9b}31m:1"}]},
+            "status": {"containerStatuses": [{"name": "c", "ready": false, "restartCount": 0,
+                "image": "i", "imageID": "", "state": {"waiting": {"reason": "Bad\u{7}", "message": "m\r"}}}]}
+        }))
+        .unwrap();
+        p.intake();
+        assert_eq!(p.metadata.name.as_deref(), Some("evilpod"));
+        assert!(p.metadata.managed_fields.is_none());
+        assert_eq!(p.metadata.labels.unwrap()["app"], "x");
+        let ann = p.metadata.annotations.unwrap();
+        assert!(!ann.contains_key(LAST_APPLIED));
+        assert_eq!(ann["note"], "ok");
+        assert_eq!(
+            p.spec.unwrap().containers[0].image.as_deref(),
+            Some("img:1")
+        );
+        let w = p.status.unwrap().container_statuses.unwrap()[0]
+            .state
+            .clone()
+            .unwrap()
+            .waiting
+            .unwrap();
+        assert_eq!(
+            (w.reason.as_deref(), w.message.as_deref()),
+            (Some("Bad"), Some("m"))
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Everything that talks to an API server: connecting, watching into caches,
+//! and (later) log streams and mutations. Nothing here draws.
+
+pub mod client;
+pub mod intake;
+pub mod watch;
+
+pub use client::{connect, ConnectError, ConnectOptions, Connection};
+pub use watch::{Kind, Stores, WatchHealth, Watchers};

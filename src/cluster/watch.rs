@@ -1,0 +1,276 @@
+//! One kube-rs watcher per kind, each feeding a reflector store.
+//!
+//! Background tasks never touch UI state: they update their store, record
+//! their health, and flip a "this kind changed" bit. The UI wakes on that
+//! bit, drains every change at once, and redraws a single time.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::Pod;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::watcher::{self, watcher, Event};
+use kube::runtime::WatchStreamExt;
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::client::one_line;
+use super::intake::Intake;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Deployments,
+    ReplicaSets,
+    Pods,
+    /// Not a resource: a watcher's health changed (error or recovery).
+    Health,
+}
+
+impl Kind {
+    pub const RESOURCES: [Kind; 3] = [Kind::Deployments, Kind::ReplicaSets, Kind::Pods];
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Deployments => "deployments",
+            Kind::ReplicaSets => "replicasets",
+            Kind::Pods => "pods",
+            Kind::Health => "health",
+        }
+    }
+}
+
+/// Which objects the watchers see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Namespace(String),
+}
+
+/// "Something of these kinds changed": a bit set plus a wake-up. Marks are
+/// never lost (the set only grows until taken) and never queue up, however
+/// fast the cluster changes.
+#[derive(Default)]
+pub struct Changes {
+    dirty: AtomicU32,
+    notify: Notify,
+}
+
+impl Changes {
+    pub fn mark(&self, kind: Kind) {
+        self.dirty.fetch_or(kind.bit(), Ordering::AcqRel);
+        self.notify.notify_one();
+    }
+
+    /// Takes every pending mark.
+    pub fn take(&self) -> Vec<Kind> {
+        let bits = self.dirty.swap(0, Ordering::AcqRel);
+        Kind::RESOURCES
+            .into_iter()
+            .chain([Kind::Health])
+            .filter(|k| bits & k.bit() != 0)
+            .collect()
+    }
+
+    pub async fn wait(&self) {
+        self.notify.notified().await;
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct KindHealth {
+    /// The first full list has arrived.
+    pub synced: bool,
+    /// When we last heard from the server about this kind.
+    pub last_event: Option<Instant>,
+    /// The current error and when the trouble started; `None` while live.
+    pub error: Option<(String, Instant)>,
+}
+
+/// Per-kind liveness, read by the UI to say when data is stale.
+#[derive(Clone, Default)]
+pub struct WatchHealth(Arc<Mutex<HashMap<Kind, KindHealth>>>);
+
+impl WatchHealth {
+    pub fn get(&self, kind: Kind) -> KindHealth {
+        self.0
+            .lock()
+            .map(|m| m.get(&kind).cloned().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// Returns whether the healthy/unhealthy state flipped.
+    fn record(&self, kind: Kind, synced: bool, error: Option<String>) -> bool {
+        let Ok(mut map) = self.0.lock() else {
+            return false;
+        };
+        let h = map.entry(kind).or_default();
+        let was_failing = h.error.is_some();
+        match error {
+            Some(e) => {
+                let since = h.error.as_ref().map_or_else(Instant::now, |(_, t)| *t);
+                h.error = Some((e, since));
+            }
+            None => {
+                h.error = None;
+                h.last_event = Some(Instant::now());
+                h.synced |= synced;
+            }
+        }
+        was_failing != h.error.is_some() || synced
+    }
+}
+
+/// The caches the UI reads from.
+#[derive(Clone)]
+pub struct Stores {
+    pub deployments: Store<Deployment>,
+    pub replicasets: Store<ReplicaSet>,
+    pub pods: Store<Pod>,
+}
+
+/// The running watchers; dropping this stops them.
+pub struct Watchers {
+    pub stores: Stores,
+    pub health: WatchHealth,
+    pub changes: Arc<Changes>,
+    pub scope: Scope,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Watchers {
+    pub fn start(client: Client, scope: Scope) -> Self {
+        let changes = Arc::new(Changes::default());
+        let health = WatchHealth::default();
+        let mut tasks = Vec::new();
+        let ctx = (&changes, &health, &mut tasks);
+        let deployments = spawn(api(&client, &scope), Kind::Deployments, ctx);
+        let ctx = (&changes, &health, &mut tasks);
+        let replicasets = spawn(api(&client, &scope), Kind::ReplicaSets, ctx);
+        let ctx = (&changes, &health, &mut tasks);
+        let pods = spawn(api(&client, &scope), Kind::Pods, ctx);
+        Watchers {
+            stores: Stores {
+                deployments,
+                replicasets,
+                pods,
+            },
+            health,
+            changes,
+            scope,
+            tasks,
+        }
+    }
+
+    pub fn all_synced(&self) -> bool {
+        Kind::RESOURCES.iter().all(|k| self.health.get(*k).synced)
+    }
+}
+
+impl Drop for Watchers {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn api<K>(client: &Client, scope: &Scope) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match scope {
+        Scope::All => Api::all(client.clone()),
+        Scope::Namespace(ns) => Api::namespaced(client.clone(), ns),
+    }
+}
+
+type SpawnCtx<'a> = (
+    &'a Arc<Changes>,
+    &'a WatchHealth,
+    &'a mut Vec<JoinHandle<()>>,
+);
+
+fn spawn<K>(api: Api<K>, kind: Kind, (changes, health, tasks): SpawnCtx<'_>) -> Store<K>
+where
+    K: Resource<DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + Intake
+        + 'static,
+{
+    let (reader, writer) = reflector::store();
+    let changes = Arc::clone(changes);
+    let health = health.clone();
+    // Errors come back as items and the stream recovers on the next poll
+    // (with backoff), so the loop only ends when the task is aborted.
+    let stream = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .modify(Intake::intake)
+        .reflect(writer);
+    tasks.push(tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(event) => {
+                    let synced = matches!(event, Event::InitDone);
+                    if health.record(kind, synced, None) {
+                        changes.mark(Kind::Health);
+                    }
+                    if matches!(event, Event::Apply(_) | Event::Delete(_) | Event::InitDone) {
+                        changes.mark(kind);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(kind = kind.label(), error = %e, "watch error");
+                    if health.record(kind, false, Some(one_line(&e))) {
+                        changes.mark(Kind::Health);
+                    }
+                }
+            }
+        }
+    }));
+    reader
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_coalesce_and_drain() {
+        let c = Changes::default();
+        c.mark(Kind::Pods);
+        c.mark(Kind::Pods);
+        c.mark(Kind::Deployments);
+        assert_eq!(c.take(), vec![Kind::Deployments, Kind::Pods]);
+        assert!(c.take().is_empty());
+    }
+
+    #[test]
+    fn health_tracks_error_since_first_failure() {
+        let h = WatchHealth::default();
+        assert!(h.record(Kind::Pods, true, None));
+        assert!(h.record(Kind::Pods, false, Some("boom".into())));
+        let first = h.get(Kind::Pods).error.unwrap().1;
+        assert!(!h.record(Kind::Pods, false, Some("again".into())));
+        let again = h.get(Kind::Pods).error.unwrap();
+        assert_eq!((again.0.as_str(), again.1), ("again", first));
+        assert!(h.record(Kind::Pods, false, None));
+        assert!(h.get(Kind::Pods).synced);
+    }
+}

@@ -1,0 +1,14 @@
+//! kockpit: a terminal cockpit for Kubernetes operators.
+//!
+//! The modules follow the data flow: `cluster` (I/O with an API server) feeds
+//! `model` (pure functions over cached objects), which `app` (state and
+//! actions) and `ui` (drawing) consume. `demo` is a separate room: a real
+//! HTTP server speaking the Kubernetes API, reached only through a kubeconfig.
+
+pub mod app;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod demo;
+pub mod model;
+pub mod ui;

@@ -1,0 +1,151 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use kockpit::app::run::{self, Options};
+use kockpit::cli::{Cli, Command, DemoCommand};
+use kockpit::cluster::{connect, ConnectOptions};
+use kockpit::config::{
+    self,
+    keymap::Keymap,
+    theme::{ColorDepth, Theme},
+};
+use kockpit::demo::{DemoCluster, DemoOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kockpit: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(real_main(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the cause chain joined, never a backtrace.
+            eprintln!("kockpit: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn real_main(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Demo {
+        command:
+            DemoCommand::Serve {
+                addr,
+                kubeconfig,
+                demo_opts,
+            },
+    }) = cli.command
+    {
+        let opts = DemoOptions {
+            addr,
+            scenario: demo_opts.scenario,
+            speed: demo_opts.speed,
+            kubeconfig_path: kubeconfig,
+        };
+        return kockpit::demo::serve_forever(opts).await;
+    }
+
+    // The demo cluster is reached through a kubeconfig exactly like any
+    // other cluster; nothing past this point knows it is a demo.
+    let demo = if cli.demo {
+        let opts = DemoOptions {
+            scenario: cli.demo_opts.scenario.clone(),
+            speed: cli.demo_opts.speed,
+            ..DemoOptions::default()
+        };
+        Some(DemoCluster::start(opts).await?)
+    } else {
+        None
+    };
+    let connect_opts = ConnectOptions {
+        kubeconfig: demo
+            .as_ref()
+            .map(|d| d.kubeconfig_path().to_path_buf())
+            .or(cli.kubeconfig.clone()),
+        context: if demo.is_some() {
+            None
+        } else {
+            cli.context.clone()
+        },
+        namespace: cli
+            .namespace
+            .clone()
+            .or_else(|| demo.as_ref().map(|_| "shop".to_string())),
+    };
+    let conn = connect(&connect_opts).await?;
+
+    let (keymap, keymap_problem) =
+        load_config("keymap.toml", |user| Keymap::load(&cli.keymap, user));
+    let depth = ColorDepth::detect();
+    let (theme, theme_problem) =
+        load_config("theme.toml", |user| Theme::load(&cli.theme, user, depth));
+    let startup_message = keymap_problem
+        .or(theme_problem)
+        .map(|p| format!("{p} (using the defaults)"));
+
+    let result = run::run(
+        conn,
+        Options {
+            all_namespaces: cli.all_namespaces,
+            readonly: cli.readonly,
+            keymap,
+            theme,
+            startup_message,
+        },
+    )
+    .await;
+    if let Some(d) = demo {
+        d.shutdown().await;
+    }
+    result
+}
+
+/// Reads an optional user file from the config dir and hands it to `load`.
+fn load_config<T>(
+    name: &str,
+    load: impl FnOnce(Option<(&str, &str)>) -> (T, Option<config::ConfigError>),
+) -> (T, Option<config::ConfigError>) {
+    let path = config::config_dir().map(|d| d.join(name));
+    let text = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
+    let shown = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    load(text.as_deref().map(|t| (shown.as_str(), t)))
+}
+
+/// Logs go to a file (never the terminal the UI owns), only when asked for
+/// with KOCKPIT_LOG (e.g. `KOCKPIT_LOG=debug`).
+fn init_logging() {
+    let Ok(filter) = std::env::var("KOCKPIT_LOG") else {
+        return;
+    };
+    let Some(dir) = config::state_dir() else {
+        return;
+    };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(dir.join("kockpit.log"));
+    let Ok(file) = file else { return };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}

@@ -1,0 +1,191 @@
+//! Label selectors: the `-l` filter an operator types, and a Deployment's
+//! `spec.selector`, matched against labels the way the API server does.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Req {
+    Eq(String, String),
+    NotEq(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    NotExists(String),
+}
+
+/// A parsed selector; all requirements must hold.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Selector(Vec<Req>);
+
+impl Selector {
+    /// Parses `app=web,tier!=db,env in (prod,stage),!canary,track`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut reqs = Vec::new();
+        for part in split_top_level(text) {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            reqs.push(parse_req(part)?);
+        }
+        Ok(Selector(reqs))
+    }
+
+    /// A Deployment/ReplicaSet selector. An empty selector matches
+    /// everything, as the API server treats it.
+    pub fn from_label_selector(sel: &LabelSelector) -> Self {
+        let mut reqs: Vec<Req> = sel
+            .match_labels
+            .iter()
+            .flatten()
+            .map(|(k, v)| Req::Eq(k.clone(), v.clone()))
+            .collect();
+        for e in sel.match_expressions.iter().flatten() {
+            let values = e.values.clone().unwrap_or_default();
+            let key = e.key.clone();
+            reqs.push(match e.operator.as_str() {
+                "In" => Req::In(key, values),
+                "NotIn" => Req::NotIn(key, values),
+                "Exists" => Req::Exists(key),
+                // An unknown operator must not widen the match.
+                "DoesNotExist" => Req::NotExists(key),
+                _ => Req::In(key, Vec::new()),
+            });
+        }
+        Selector(reqs)
+    }
+
+    pub fn matches(&self, labels: Option<&BTreeMap<String, String>>) -> bool {
+        let get = |k: &str| labels.and_then(|l| l.get(k));
+        self.0.iter().all(|r| match r {
+            Req::Eq(k, v) => get(k) == Some(v),
+            Req::NotEq(k, v) => get(k) != Some(v),
+            Req::In(k, vs) => get(k).is_some_and(|x| vs.contains(x)),
+            Req::NotIn(k, vs) => get(k).is_none_or(|x| !vs.contains(x)),
+            Req::Exists(k) => get(k).is_some(),
+            Req::NotExists(k) => get(k).is_none(),
+        })
+    }
+}
+
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+fn parse_req(part: &str) -> Result<Req, String> {
+    let bad = || format!("bad label selector \"{part}\"");
+    if let Some(key) = part.strip_prefix('!') {
+        return Ok(Req::NotExists(valid_key(key.trim()).ok_or_else(bad)?));
+    }
+    for (op, ctor) in [("!=", 0u8), ("==", 1), ("=", 1)] {
+        if let Some((k, v)) = part.split_once(op) {
+            let k = valid_key(k.trim()).ok_or_else(bad)?;
+            let v = v.trim().to_string();
+            return Ok(if ctor == 0 {
+                Req::NotEq(k, v)
+            } else {
+                Req::Eq(k, v)
+            });
+        }
+    }
+    for (op, neg) in [(" notin ", true), (" in ", false)] {
+        if let Some((k, rest)) = part.split_once(op) {
+            let k = valid_key(k.trim()).ok_or_else(bad)?;
+            let inner = rest
+                .trim()
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .ok_or_else(bad)?;
+            let values = inner
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            return Ok(if neg {
+                Req::NotIn(k, values)
+            } else {
+                Req::In(k, values)
+            });
+        }
+    }
+    Ok(Req::Exists(valid_key(part).ok_or_else(bad)?))
+}
+
+fn valid_key(k: &str) -> Option<String> {
+    let ok = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    ok.then(|| k.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_and_matches_every_operator() {
+        let l = labels(&[("app", "web"), ("env", "prod"), ("track", "stable")]);
+        for (sel, want) in [
+            ("app=web", true),
+            ("app==web", true),
+            ("app!=web", false),
+            ("env in (prod, stage)", true),
+            ("env notin (prod)", false),
+            ("track", true),
+            ("!canary", true),
+            ("!track", false),
+            ("app=web,env in (stage)", false),
+            ("", true),
+        ] {
+            assert_eq!(
+                Selector::parse(sel).unwrap().matches(Some(&l)),
+                want,
+                "{sel}"
+            );
+        }
+        assert!(!Selector::parse("app=web").unwrap().matches(None));
+        assert!(Selector::parse("app!=web").unwrap().matches(None));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in ["=x", "a b", "env in prod", "!"] {
+            assert!(Selector::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn label_selector_expressions() {
+        let sel: LabelSelector = serde_json::from_value(serde_json::json!({
+            "matchLabels": {"app": "web"},
+            "matchExpressions": [{"key": "slot", "operator": "In", "values": ["blue"]}]
+        }))
+        .unwrap();
+        let s = Selector::from_label_selector(&sel);
+        assert!(s.matches(Some(&labels(&[("app", "web"), ("slot", "blue")]))));
+        assert!(!s.matches(Some(&labels(&[("app", "web"), ("slot", "green")]))));
+    }
+}

@@ -1,0 +1,166 @@
+//! Renders a `FrameModel` with a theme. No decisions about data are made
+//! here: what to show was settled when the model was built.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
+use ratatui::Frame;
+
+use super::frame::{Footer, FrameModel, Liveness, TableModel};
+use crate::config::theme::Theme;
+use crate::model::rows::Health;
+
+pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    draw_header(f, header, model, theme);
+    draw_table(f, body, &model.table, &model.liveness, theme);
+    draw_footer(f, footer, &model.footer, theme);
+    if let Some(help) = &model.help {
+        draw_help(f, body, help, theme);
+    }
+}
+
+fn draw_header(f: &mut Frame, area: Rect, m: &FrameModel, theme: &Theme) {
+    let mut spans = vec![
+        Span::styled(" kockpit ", theme.accent()),
+        Span::styled(" ctx:", theme.dim()),
+        Span::styled(m.context.clone(), theme.text()),
+        Span::styled("  ns:", theme.dim()),
+        Span::styled(m.namespace.clone(), theme.text()),
+        Span::styled("  k8s:", theme.dim()),
+        Span::styled(m.version.clone(), theme.text()),
+        Span::raw("  "),
+    ];
+    if m.readonly {
+        spans.push(Span::styled("[read-only] ", theme.warning()));
+    }
+    spans.push(match &m.liveness {
+        Liveness::Live => Span::styled("● live", theme.ok()),
+        Liveness::Syncing => Span::styled("◌ syncing…", theme.progressing()),
+        Liveness::Stale {
+            reason,
+            last_update_secs,
+        } => {
+            let age = last_update_secs.map_or("never".to_string(), |s| format!("{s}s ago"));
+            Span::styled(
+                format!("⚠ STALE: reconnecting, last update {age} ({reason})"),
+                theme.failed(),
+            )
+        }
+    });
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn health_style(theme: &Theme, h: Health) -> Style {
+    match h {
+        Health::Ok => theme.text(),
+        Health::Progressing => theme.progressing(),
+        Health::Warning => theme.warning(),
+        Health::Failed => theme.failed(),
+        Health::Gone => theme.gone(),
+    }
+}
+
+fn draw_table(f: &mut Frame, area: Rect, t: &TableModel, liveness: &Liveness, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {} ", t.title), theme.accent()));
+    if t.rows.is_empty() {
+        let text = if *liveness == Liveness::Syncing {
+            "waiting for the first list…".to_string()
+        } else {
+            t.empty_text.clone()
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())).block(block),
+            area,
+        );
+        return;
+    }
+    let widths: Vec<Constraint> = t
+        .widths
+        .iter()
+        .map(|w| {
+            if *w == 0 {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(*w)
+            }
+        })
+        .collect();
+    let header = Row::new(t.columns.iter().map(|c| Cell::from(*c))).style(theme.header());
+    let rows = t.rows.iter().enumerate().map(|(i, (cells, health))| {
+        let style = if Some(i) == t.selected {
+            theme.selected()
+        } else {
+            health_style(theme, *health)
+        };
+        Row::new(cells.iter().map(|c| Cell::from(c.as_str()))).style(style)
+    });
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1);
+    f.render_widget(table, area);
+}
+
+fn draw_footer(f: &mut Frame, area: Rect, footer: &Footer, theme: &Theme) {
+    let line = match footer {
+        Footer::Hints(h) => Line::from(Span::styled(format!(" {h}"), theme.dim())),
+        Footer::Prompt { prefix, input } => Line::from(vec![
+            Span::styled(format!(" {prefix}"), theme.accent()),
+            Span::styled(input.clone(), theme.text()),
+            Span::styled("▏", theme.accent()),
+        ]),
+        Footer::Message { text, error } => Line::from(Span::styled(
+            format!(" {text}"),
+            if *error { theme.failed() } else { theme.text() },
+        )),
+    };
+    f.render_widget(Paragraph::new(line).style(theme.bar()), area);
+}
+
+fn draw_help(f: &mut Frame, body: Rect, help: &[(String, String)], theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent())
+        .title(Span::styled(" help — esc or ? to close ", theme.accent()));
+    let inner = block.inner(body);
+    f.render_widget(Clear, body);
+    f.render_widget(block, body);
+    // As many columns as it takes to show every binding without scrolling.
+    let per_column = usize::from(inner.height).max(1);
+    let widths = help.chunks(per_column).map(|chunk| {
+        let w = chunk
+            .iter()
+            .map(|(k, d)| k.chars().count() + d.chars().count() + 4)
+            .max()
+            .unwrap_or(10);
+        Constraint::Length(w as u16)
+    });
+    let areas = Layout::horizontal(widths).split(inner);
+    for (chunk, area) in help.chunks(per_column).zip(areas.iter()) {
+        let key_w = chunk
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(4);
+        let lines: Vec<Line> = chunk
+            .iter()
+            .map(|(k, d)| {
+                Line::from(vec![
+                    Span::styled(format!(" {k:>key_w$}  "), theme.header()),
+                    Span::styled(d.clone(), theme.text()),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), *area);
+    }
+}

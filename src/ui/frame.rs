@@ -1,0 +1,182 @@
+//! A plain, comparable description of what the screen shows. Building it is
+//! cheap (only the rows that fit are formatted); when it equals the last one
+//! drawn, nothing is drawn.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::data::{Data, Item};
+use crate::app::state::{App, Mode, Screen, View};
+use crate::config::keymap::Keymap;
+use crate::model::rows::Health;
+use crate::model::table::TableRow;
+
+/// Is the data on screen live?
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Liveness {
+    Syncing,
+    Live,
+    /// Watches are failing: why, and seconds since the last good update.
+    Stale {
+        reason: String,
+        last_update_secs: Option<u64>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableModel {
+    pub title: String,
+    pub columns: Vec<&'static str>,
+    pub widths: Vec<u16>,
+    pub rows: Vec<(Vec<String>, Health)>,
+    /// Index into `rows` of the highlighted row.
+    pub selected: Option<usize>,
+    pub empty_text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Footer {
+    Hints(String),
+    Prompt { prefix: char, input: String },
+    Message { text: String, error: bool },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameModel {
+    pub context: String,
+    pub namespace: String,
+    pub version: String,
+    pub readonly: bool,
+    pub liveness: Liveness,
+    pub table: TableModel,
+    pub footer: Footer,
+    /// Key, description pairs when help is open.
+    pub help: Option<Vec<(String, String)>>,
+}
+
+/// Rows of table body that fit in a terminal `height` rows tall (header,
+/// borders, column titles and footer take the rest).
+pub fn table_rows_for_height(height: u16) -> usize {
+    usize::from(height.saturating_sub(5)).max(1)
+}
+
+pub fn build(
+    app: &App,
+    data: &Data,
+    keymap: &Keymap,
+    liveness: Liveness,
+    now: DateTime<Utc>,
+) -> FrameModel {
+    let view = app.view();
+    let ns_label = app.namespace.clone().unwrap_or_else(|| "all".into());
+    let table = match view.screen {
+        Screen::Deployments => table(app, view, &data.deployments, now, &ns_label),
+        Screen::Pods => table(app, view, &data.pods, now, &ns_label),
+    };
+    let footer = match (&app.mode, &app.flash) {
+        (Mode::Filter, _) => Footer::Prompt {
+            prefix: '/',
+            input: app.input.clone(),
+        },
+        (Mode::Command, _) => Footer::Prompt {
+            prefix: ':',
+            input: app.input.clone(),
+        },
+        (Mode::Normal, Some(f)) => Footer::Message {
+            text: f.text.clone(),
+            error: f.error,
+        },
+        (Mode::Normal, None) => Footer::Hints(hints(app, view)),
+    };
+    let help = app.help.then(|| {
+        keymap
+            .bindings()
+            .iter()
+            .map(|b| {
+                (
+                    b.keys
+                        .iter()
+                        .map(|k| k.label())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    b.desc.clone(),
+                )
+            })
+            .collect()
+    });
+    FrameModel {
+        context: app.cluster.context.clone(),
+        namespace: ns_label,
+        version: app.cluster.server_version.clone(),
+        readonly: app.cluster.readonly,
+        liveness,
+        table,
+        footer,
+        help,
+    }
+}
+
+fn hints(app: &App, view: &View) -> String {
+    let mut parts = vec![
+        "?:help", ":cmd", "/:filter", "1:deploy", "2:pods", "0:all-ns", "q:quit",
+    ];
+    if view.screen == Screen::Deployments {
+        parts.insert(3, "enter:pods");
+    }
+    if app.views.len() > 1 || view.filter.is_active() {
+        parts.insert(3, "esc:back");
+    }
+    parts.join("  ")
+}
+
+fn table<R: TableRow, K>(
+    app: &App,
+    view: &View,
+    items: &[Item<R, K>],
+    now: DateTime<Utc>,
+    ns: &str,
+) -> TableModel {
+    let skip_ns = !app.all_namespaces();
+    let height = app.page_rows.max(1);
+    let window = view.visible.iter().skip(view.offset).take(height);
+    let rows = window
+        .filter_map(|i| items.get(*i))
+        .map(|it| {
+            let mut cells = it.row.cells(now);
+            if !skip_ns {
+                cells.insert(0, it.row.namespace().to_string());
+            }
+            (cells, it.row.health())
+        })
+        .collect();
+    let from = usize::from(skip_ns);
+    let mut title = format!("{}({})[{}]", view.screen.title(), ns, view.visible.len());
+    if let Some(owner) = &view.owner {
+        title = format!(
+            "{}({})[{}]",
+            view.screen.title(),
+            owner.label,
+            view.visible.len()
+        );
+    }
+    if view.filter.is_active() {
+        title.push_str(&format!(" </{}>", view.filter_text));
+    }
+    let sort_col = R::COLUMNS.get(view.sort.column).copied().unwrap_or("NAME");
+    title.push_str(&format!(
+        " ↕{}{}",
+        sort_col,
+        if view.sort.reverse { "↓" } else { "↑" }
+    ));
+    TableModel {
+        title,
+        columns: R::COLUMNS[from..].to_vec(),
+        widths: R::WIDTHS[from..].to_vec(),
+        rows,
+        selected: (!view.visible.is_empty()).then(|| view.selected.saturating_sub(view.offset)),
+        empty_text: if items.is_empty() {
+            format!("no {} in {}", view.screen.title(), ns)
+        } else {
+            "nothing matches the filter".into()
+        },
+    }
+}

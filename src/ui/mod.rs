@@ -1,0 +1,10 @@
+//! Drawing. `frame::build` turns state into a plain description of the
+//! screen; the run loop compares it with the last one and only then calls
+//! `draw`, so an idle cockpit writes nothing to the terminal.
+
+pub mod draw;
+pub mod frame;
+pub mod tui;
+
+pub use draw::draw;
+pub use frame::FrameModel;

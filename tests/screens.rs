@@ -1,0 +1,249 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Full-screen snapshots of every screen, drawn from fixture objects with a
+//! pinned clock (so ages are stable), plus key-handling walks through the
+//! pure update function.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use kockpit::app::data::Data;
+use kockpit::app::state::{App, ClusterInfo, Mode, Screen};
+use kockpit::app::update::{key_to_msg, update, Effect};
+use kockpit::config::keymap::Keymap;
+use kockpit::config::theme::Theme;
+use kockpit::ui::frame::{self, table_rows_for_height, Liveness};
+
+const W: u16 = 120;
+const H: u16 = 16;
+
+fn fixtures() -> Data {
+    let v: serde_json::Value = serde_json::from_str(include_str!("fixtures/shop.json")).unwrap();
+    let deployments: Vec<Deployment> = serde_json::from_value(v["deployments"].clone()).unwrap();
+    let pods: Vec<Pod> = serde_json::from_value(v["pods"].clone()).unwrap();
+    Data::from_objects(deployments, pods)
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-01-01T12:00:00Z".parse().unwrap()
+}
+
+fn app(data: &Data) -> App {
+    let info = ClusterInfo {
+        context: "kockpit-demo".into(),
+        server_version: "v1.34.0".into(),
+        readonly: false,
+    };
+    let mut app = App::new(info, Some("shop".into()), "shop".into());
+    app.page_rows = table_rows_for_height(H);
+    app.refresh_visible(data);
+    app
+}
+
+fn screen(app: &mut App, data: &Data) -> String {
+    let rows = app.page_rows;
+    app.view_mut().scroll_into_view(rows);
+    let model = frame::build(app, data, &Keymap::builtin(), Liveness::Live, now());
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
+        .unwrap();
+    format!("{}", term.backend())
+}
+
+fn press(app: &mut App, data: &Data, keys: &str) -> Vec<Effect> {
+    let km = Keymap::builtin();
+    let mut effects = Vec::new();
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            '\u{8}' => KeyCode::Backspace,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        if let Some(msg) = key_to_msg(app, &km, &KeyEvent::new(code, KeyModifiers::NONE)) {
+            effects.push(update(app, data, msg));
+        }
+    }
+    effects
+}
+
+#[test]
+fn deployments_screen() {
+    let data = fixtures();
+    let mut app = app(&data);
+    insta::assert_snapshot!(screen(&mut app, &data));
+}
+
+#[test]
+fn pods_screen() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "2");
+    assert_eq!(app.view().screen, Screen::Pods);
+    insta::assert_snapshot!(screen(&mut app, &data));
+}
+
+#[test]
+fn help_screen_lists_the_keymap() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "?");
+    let text = screen(&mut app, &data);
+    assert!(text.contains("quit"), "{text}");
+    insta::assert_snapshot!(text);
+    press(&mut app, &data, "\u{1b}");
+    assert!(!app.help);
+}
+
+#[test]
+fn enter_on_a_deployment_shows_its_pods_and_esc_goes_back() {
+    let data = fixtures();
+    let mut app = app(&data);
+    // Rows sort by name: api, frontend-blue, worker.
+    press(&mut app, &data, "jj\n");
+    assert_eq!(app.view().screen, Screen::Pods);
+    assert_eq!(app.view().visible.len(), 3, "worker has three pods");
+    let text = screen(&mut app, &data);
+    assert!(text.contains("pods(deploy/worker)[3]"), "{text}");
+    assert!(!text.contains("api-7d9f"), "{text}");
+    press(&mut app, &data, "\u{1b}");
+    assert_eq!(app.view().screen, Screen::Deployments);
+    assert_eq!(app.view().selected, 2, "selection kept on worker");
+}
+
+#[test]
+fn filter_regex_inverse_and_labels() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "2/crash\n");
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.view().visible.len(), 1);
+    press(&mut app, &data, "/!api\n");
+    assert_eq!(app.view().visible.len(), 5);
+    press(&mut app, &data, "/-l slot=blue\n");
+    assert_eq!(app.view().visible.len(), 2);
+    let text = screen(&mut app, &data);
+    assert!(text.contains("</-l slot=blue>"), "{text}");
+    press(&mut app, &data, "\u{1b}");
+    assert_eq!(app.view().visible.len(), 8, "esc clears the filter");
+}
+
+#[test]
+fn bad_regex_keeps_the_last_good_filter_and_says_why() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "2/work");
+    assert_eq!(app.view().visible.len(), 3);
+    press(&mut app, &data, "(");
+    assert_eq!(app.view().visible.len(), 3);
+    let text = screen(&mut app, &data);
+    assert!(text.contains("/work("), "{text}");
+    assert!(app
+        .flash
+        .as_ref()
+        .is_some_and(|f| f.error && f.text.contains("bad filter regex")));
+}
+
+#[test]
+fn command_mode_switches_views_completes_and_rescopes() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, ":po\n");
+    assert_eq!(app.view().screen, Screen::Pods);
+    press(&mut app, &data, ":dep\t");
+    assert_eq!(app.input, "deploy ");
+    press(&mut app, &data, "\n");
+    assert_eq!(app.view().screen, Screen::Deployments);
+    let effects = press(&mut app, &data, ":ns kube-system\n");
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::Rescope(Some("kube-system".into())))
+    );
+    let effects = press(&mut app, &data, "0");
+    assert_eq!(effects.last(), Some(&Effect::Rescope(None)));
+    press(&mut app, &data, ":ns Bad_Name\n");
+    assert!(app.flash.as_ref().is_some_and(|f| f.error));
+    press(&mut app, &data, ":nonsense\n");
+    assert!(app
+        .flash
+        .as_ref()
+        .is_some_and(|f| f.text.contains("unknown command")));
+    press(&mut app, &data, ":q\n");
+    assert!(app.quit);
+}
+
+#[test]
+fn sorting_by_restarts_puts_the_crashlooping_pod_last_then_first() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "2ooo");
+    assert_eq!(app.view().sort.column, 4, "RESTARTS");
+    let last = *app.view().visible.last().unwrap();
+    assert_eq!(data.pods[last].row.name, "worker-6c8d7e9f1-zzzzz");
+    press(&mut app, &data, "O");
+    let first = app.view().visible[0];
+    assert_eq!(data.pods[first].row.name, "worker-6c8d7e9f1-zzzzz");
+}
+
+#[test]
+fn moving_past_the_ends_is_clamped_and_pages_scroll() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "kkk");
+    assert_eq!(app.view().selected, 0);
+    press(&mut app, &data, "G");
+    assert_eq!(app.view().selected, 2);
+    press(&mut app, &data, "2G");
+    assert_eq!(app.view().selected, 7);
+    app.page_rows = 3;
+    app.view_mut().scroll_into_view(3);
+    assert_eq!(app.view().offset, 5);
+    press(&mut app, &data, "g");
+    app.view_mut().scroll_into_view(3);
+    assert_eq!(app.view().offset, 0);
+}
+
+#[test]
+fn stale_data_is_announced_in_the_header() {
+    let data = fixtures();
+    let app = app(&data);
+    let stale = Liveness::Stale {
+        reason: "connection refused".into(),
+        last_update_secs: Some(12),
+    };
+    let model = frame::build(&app, &data, &Keymap::builtin(), stale, now());
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
+        .unwrap();
+    let text = format!("{}", term.backend());
+    assert!(
+        text.contains("STALE: reconnecting, last update 12s ago"),
+        "{text}"
+    );
+}
+
+#[test]
+fn crashlooping_rows_use_the_failed_colour() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "2");
+    let model = frame::build(&app, &data, &Keymap::builtin(), Liveness::Live, now());
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let theme = Theme::builtin();
+    term.draw(|f| kockpit::ui::draw(f, &model, &theme)).unwrap();
+    let buf = term.backend().buffer();
+    let row = (0..H)
+        .find(|y| {
+            (0..W)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .contains("CrashLoopBackOff")
+        })
+        .unwrap();
+    let x = (0..W).find(|x| buf[(*x, row)].symbol() == "w").unwrap();
+    assert_eq!(buf[(x, row)].fg, theme.failed().fg.unwrap());
+}
