@@ -138,7 +138,9 @@ fn load_kubeconfig(opts: &ConnectOptions) -> Result<Kubeconfig, ConnectError> {
     result.map_err(|e| match e {
         KubeconfigError::FindPath => ConnectError::NoKubeconfig,
         KubeconfigError::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => {
-            if opts.kubeconfig.is_none() && std::env::var_os("KUBECONFIG").is_none() {
+            if opts.kubeconfig.is_none()
+                && std::env::var_os("KUBECONFIG").is_none_or(|v| v.is_empty())
+            {
                 ConnectError::NoKubeconfig
             } else {
                 ConnectError::BadKubeconfig {
