@@ -42,7 +42,7 @@ pub struct Cli {
     #[arg(long)]
     pub readonly: bool,
 
-    /// Colour theme (shipped: dark).
+    /// Colour theme (shipped: dark, light, high-contrast, dracula, gruvbox).
     #[arg(long, value_name = "NAME", default_value = "dark")]
     pub theme: String,
 

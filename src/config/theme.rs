@@ -10,7 +10,17 @@ use super::{line_of, ConfigError};
 
 pub const DARK: &str = include_str!("../../themes/dark.toml");
 
-pub const SHIPPED: [(&str, &str); 1] = [("dark", DARK)];
+/// Every shipped theme, by the name `--theme` and `base =` use.
+pub const SHIPPED: [(&str, &str); 5] = [
+    ("dark", DARK),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("dracula", include_str!("../../themes/dracula.toml")),
+    ("gruvbox", include_str!("../../themes/gruvbox.toml")),
+];
 
 /// Every role a theme may set; a file naming anything else is an error.
 pub const ROLES: [&str; 14] = [
@@ -361,10 +371,8 @@ mod tests {
             let (theme, problem) = Theme::load(name, None, ColorDepth::TrueColor);
             assert!(problem.is_none(), "{name}: {problem:?}");
             assert_eq!(theme.name, name);
-            if name == "dark" {
-                for role in ROLES {
-                    assert!(parsed.colors.contains_key(role), "{name} lacks {role}");
-                }
+            for role in ROLES {
+                assert!(parsed.colors.contains_key(role), "{name} lacks {role}");
             }
         }
     }
