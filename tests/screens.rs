@@ -39,6 +39,7 @@ fn app(data: &Data) -> App {
     };
     let mut app = App::new(info, Some("shop".into()), "shop".into());
     app.page_rows = table_rows_for_height(H);
+    app.term_width = W;
     app.refresh_visible(data);
     app
 }

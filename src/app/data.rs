@@ -1,13 +1,18 @@
 //! Rows derived from the caches, rebuilt only for the kinds that changed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::reflector::Store;
 use kube::ResourceExt;
 
+use crate::cluster::metrics::PodUsage;
 use crate::cluster::{Kind, Stores};
+use crate::model::events::{event_row, EventRow};
 use crate::model::rows::{deployment_row, pod_row, DeploymentRow, PodRow};
 
 /// A row with the object it came from and the text `/` searches.
@@ -22,6 +27,13 @@ pub struct Item<R, K> {
 pub struct Data {
     pub deployments: Vec<Item<DeploymentRow, Deployment>>,
     pub pods: Vec<Item<PodRow, Pod>>,
+    pub events: Vec<Item<EventRow, Event>>,
+    pub replicasets: Vec<Arc<ReplicaSet>>,
+    pub hpas: Vec<Arc<HorizontalPodAutoscaler>>,
+    pub services: Vec<Arc<Service>>,
+    pub endpointslices: Vec<Arc<EndpointSlice>>,
+    /// CPU and memory per (namespace, pod), when the cluster serves metrics.
+    pub usage: HashMap<(String, String), PodUsage>,
 }
 
 impl Data {
@@ -34,25 +46,78 @@ impl Data {
                     deployment_search,
                 )
             }
-            Kind::Pods => self.pods = items(sorted(&stores.pods), pod_row, pod_search),
-            Kind::ReplicaSets | Kind::Health => {}
+            Kind::Pods => self.refresh_pods(sorted(&stores.pods)),
+            Kind::Events => self.events = items(sorted(&stores.events), event_row, event_search),
+            Kind::ReplicaSets => self.replicasets = sorted(&stores.replicasets),
+            Kind::Hpas => self.hpas = sorted(&stores.hpas),
+            Kind::Services => self.services = sorted(&stores.services),
+            Kind::EndpointSlices => self.endpointslices = sorted(&stores.endpointslices),
+            Kind::Metrics => {
+                if let Some(usage) = stores.usage.take() {
+                    self.set_usage(usage);
+                }
+            }
+            Kind::Health => {}
         }
+    }
+
+    /// New usage figures: only the pod rows change.
+    pub fn set_usage(&mut self, usage: HashMap<(String, String), PodUsage>) {
+        self.usage = usage;
+        let pods = self.pods.iter().map(|it| Arc::clone(&it.obj)).collect();
+        self.refresh_pods(pods);
+    }
+
+    fn refresh_pods(&mut self, pods: Vec<Arc<Pod>>) {
+        let usage = &self.usage;
+        self.pods = pods
+            .into_iter()
+            .map(|obj| {
+                let mut row = pod_row(&obj);
+                if let Some(u) = usage.get(&(row.namespace.clone(), row.name.clone())) {
+                    row.cpu = Some(u.cpu_cores);
+                    row.memory = Some(u.memory_bytes);
+                }
+                Item {
+                    search: pod_search(&row),
+                    row,
+                    obj,
+                }
+            })
+            .collect();
     }
 
     /// For tests and benches: rows straight from objects.
     pub fn from_objects(deployments: Vec<Deployment>, pods: Vec<Pod>) -> Self {
-        Data {
+        let mut data = Data {
             deployments: items(
                 deployments.into_iter().map(Arc::new).collect(),
                 deployment_row,
                 deployment_search,
             ),
-            pods: items(
-                pods.into_iter().map(Arc::new).collect(),
-                pod_row,
-                pod_search,
-            ),
-        }
+            ..Data::default()
+        };
+        data.refresh_pods(pods.into_iter().map(Arc::new).collect());
+        data
+    }
+
+    pub fn with_events(mut self, events: Vec<Event>) -> Self {
+        self.events = items(
+            events.into_iter().map(Arc::new).collect(),
+            event_row,
+            event_search,
+        );
+        self
+    }
+
+    pub fn with_replicasets(mut self, rss: Vec<ReplicaSet>) -> Self {
+        self.replicasets = rss.into_iter().map(Arc::new).collect();
+        self
+    }
+
+    pub fn with_hpas(mut self, hpas: Vec<HorizontalPodAutoscaler>) -> Self {
+        self.hpas = hpas.into_iter().map(Arc::new).collect();
+        self
     }
 }
 
@@ -62,8 +127,16 @@ fn deployment_search(r: &DeploymentRow) -> String {
 
 fn pod_search(r: &PodRow) -> String {
     format!(
-        "{}/{} {} {} {}",
-        r.namespace, r.name, r.ready, r.status, r.node
+        "{}/{} {} {} {} {}",
+        r.namespace, r.name, r.ready, r.status, r.node, r.owner
+    )
+}
+
+fn event_search(r: &EventRow) -> String {
+    let ty = if r.warning { "Warning" } else { "Normal" };
+    format!(
+        "{} {} {} {} {}",
+        r.namespace, ty, r.reason, r.object, r.message
     )
 }
 

@@ -58,6 +58,7 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
     loop {
         let size = tui.terminal.size()?;
         app.page_rows = table_rows_for_height(size.height);
+        app.term_width = size.width;
         let rows = app.page_rows;
         app.view_mut().scroll_into_view(rows);
         let model = frame::build(&app, &data, &opts.keymap, liveness(&watchers), now());

@@ -121,6 +121,8 @@ pub struct App {
     pub home_namespace: String,
     /// Table rows that fit on screen; page keys move by this much.
     pub page_rows: usize,
+    /// Terminal width, for fitting table columns.
+    pub term_width: u16,
 }
 
 impl App {
@@ -136,6 +138,7 @@ impl App {
             namespace,
             home_namespace,
             page_rows: 20,
+            term_width: 120,
         }
     }
 

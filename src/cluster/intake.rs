@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodSpec};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Container, ContainerStatus, Event, Pod, PodSpec, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::model::sanitize::clean_in_place;
@@ -156,6 +158,77 @@ impl Intake for ReplicaSet {
             }
             if let Some(ps) = t.spec.as_mut() {
                 pod_spec(ps);
+            }
+        }
+    }
+}
+
+impl Intake for HorizontalPodAutoscaler {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        if let Some(spec) = self.spec.as_mut() {
+            clean_in_place(&mut spec.scale_target_ref.name);
+            clean_in_place(&mut spec.scale_target_ref.kind);
+        }
+        for c in self
+            .status
+            .iter_mut()
+            .flat_map(|s| s.conditions.iter_mut().flatten())
+        {
+            c.reason
+                .iter_mut()
+                .chain(c.message.iter_mut())
+                .for_each(clean_in_place);
+        }
+    }
+}
+
+impl Intake for Event {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        let o = &mut self.involved_object;
+        [
+            &mut o.name,
+            &mut o.kind,
+            &mut o.namespace,
+            &mut o.field_path,
+        ]
+        .into_iter()
+        .flatten()
+        .for_each(clean_in_place);
+        [
+            &mut self.reason,
+            &mut self.message,
+            &mut self.type_,
+            &mut self.reporting_component,
+        ]
+        .into_iter()
+        .flatten()
+        .for_each(clean_in_place);
+        if let Some(src) = self.source.as_mut() {
+            src.component
+                .iter_mut()
+                .chain(src.host.iter_mut())
+                .for_each(clean_in_place);
+        }
+    }
+}
+
+impl Intake for Service {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        if let Some(sel) = self.spec.as_mut().and_then(|s| s.selector.as_mut()) {
+            clean_map(sel);
+        }
+    }
+}
+
+impl Intake for EndpointSlice {
+    fn intake(&mut self) {
+        meta(&mut self.metadata);
+        for e in &mut self.endpoints {
+            if let Some(t) = e.target_ref.as_mut() {
+                t.name.iter_mut().for_each(clean_in_place);
             }
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod intake;
+pub mod metrics;
 pub mod watch;
 
 pub use client::{connect, ConnectError, ConnectOptions, Connection};

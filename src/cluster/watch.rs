@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, watcher, Event};
 use kube::runtime::WatchStreamExt;
@@ -29,12 +31,26 @@ pub enum Kind {
     Deployments,
     ReplicaSets,
     Pods,
+    Hpas,
+    Events,
+    Services,
+    EndpointSlices,
+    /// Not watched: polled from metrics.k8s.io, which has no watch.
+    Metrics,
     /// Not a resource: a watcher's health changed (error or recovery).
     Health,
 }
 
 impl Kind {
-    pub const RESOURCES: [Kind; 3] = [Kind::Deployments, Kind::ReplicaSets, Kind::Pods];
+    pub const RESOURCES: [Kind; 7] = [
+        Kind::Deployments,
+        Kind::ReplicaSets,
+        Kind::Pods,
+        Kind::Hpas,
+        Kind::Events,
+        Kind::Services,
+        Kind::EndpointSlices,
+    ];
 
     fn bit(self) -> u32 {
         1 << (self as u32)
@@ -45,6 +61,11 @@ impl Kind {
             Kind::Deployments => "deployments",
             Kind::ReplicaSets => "replicasets",
             Kind::Pods => "pods",
+            Kind::Hpas => "horizontalpodautoscalers",
+            Kind::Events => "events",
+            Kind::Services => "services",
+            Kind::EndpointSlices => "endpointslices",
+            Kind::Metrics => "metrics",
             Kind::Health => "health",
         }
     }
@@ -77,7 +98,7 @@ impl Changes {
         let bits = self.dirty.swap(0, Ordering::AcqRel);
         Kind::RESOURCES
             .into_iter()
-            .chain([Kind::Health])
+            .chain([Kind::Metrics, Kind::Health])
             .filter(|k| bits & k.bit() != 0)
             .collect()
     }
@@ -137,6 +158,12 @@ pub struct Stores {
     pub deployments: Store<Deployment>,
     pub replicasets: Store<ReplicaSet>,
     pub pods: Store<Pod>,
+    pub hpas: Store<HorizontalPodAutoscaler>,
+    pub events: Store<KubeEvent>,
+    pub services: Store<Service>,
+    pub endpointslices: Store<EndpointSlice>,
+    /// Pod CPU/memory, polled (metrics.k8s.io has no watch).
+    pub usage: super::metrics::Usage,
 }
 
 /// The running watchers; dropping this stops them.
@@ -153,18 +180,30 @@ impl Watchers {
         let changes = Arc::new(Changes::default());
         let health = WatchHealth::default();
         let mut tasks = Vec::new();
-        let ctx = (&changes, &health, &mut tasks);
-        let deployments = spawn(api(&client, &scope), Kind::Deployments, ctx);
-        let ctx = (&changes, &health, &mut tasks);
-        let replicasets = spawn(api(&client, &scope), Kind::ReplicaSets, ctx);
-        let ctx = (&changes, &health, &mut tasks);
-        let pods = spawn(api(&client, &scope), Kind::Pods, ctx);
-        Watchers {
-            stores: Stores {
-                deployments,
-                replicasets,
-                pods,
+        let mut ctx = Spawner {
+            client: &client,
+            scope: &scope,
+            changes: &changes,
+            health: &health,
+            tasks: &mut tasks,
+        };
+        let stores = Stores {
+            deployments: ctx.spawn(Kind::Deployments),
+            replicasets: ctx.spawn(Kind::ReplicaSets),
+            pods: ctx.spawn(Kind::Pods),
+            hpas: ctx.spawn(Kind::Hpas),
+            events: ctx.spawn(Kind::Events),
+            services: ctx.spawn(Kind::Services),
+            endpointslices: ctx.spawn(Kind::EndpointSlices),
+            usage: {
+                let (usage, task) =
+                    super::metrics::start(client.clone(), scope.clone(), Arc::clone(&changes));
+                tasks.push(task);
+                usage
             },
+        };
+        Watchers {
+            stores,
             health,
             changes,
             scope,
@@ -185,66 +224,63 @@ impl Drop for Watchers {
     }
 }
 
-fn api<K>(client: &Client, scope: &Scope) -> Api<K>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-    K::DynamicType: Default,
-{
-    match scope {
-        Scope::All => Api::all(client.clone()),
-        Scope::Namespace(ns) => Api::namespaced(client.clone(), ns),
-    }
+struct Spawner<'a> {
+    client: &'a Client,
+    scope: &'a Scope,
+    changes: &'a Arc<Changes>,
+    health: &'a WatchHealth,
+    tasks: &'a mut Vec<JoinHandle<()>>,
 }
 
-type SpawnCtx<'a> = (
-    &'a Arc<Changes>,
-    &'a WatchHealth,
-    &'a mut Vec<JoinHandle<()>>,
-);
-
-fn spawn<K>(api: Api<K>, kind: Kind, (changes, health, tasks): SpawnCtx<'_>) -> Store<K>
-where
-    K: Resource<DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + Intake
-        + 'static,
-{
-    let (reader, writer) = reflector::store();
-    let changes = Arc::clone(changes);
-    let health = health.clone();
-    // Errors come back as items and the stream recovers on the next poll
-    // (with backoff), so the loop only ends when the task is aborted.
-    let stream = watcher(api, watcher::Config::default())
-        .default_backoff()
-        .modify(Intake::intake)
-        .reflect(writer);
-    tasks.push(tokio::spawn(async move {
-        let mut stream = std::pin::pin!(stream);
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(event) => {
-                    let synced = matches!(event, Event::InitDone);
-                    if health.record(kind, synced, None) {
-                        changes.mark(Kind::Health);
+impl Spawner<'_> {
+    fn spawn<K>(&mut self, kind: Kind) -> Store<K>
+    where
+        K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + DeserializeOwned
+            + Debug
+            + Send
+            + Sync
+            + Intake
+            + 'static,
+    {
+        let api: Api<K> = match self.scope {
+            Scope::All => Api::all(self.client.clone()),
+            Scope::Namespace(ns) => Api::namespaced(self.client.clone(), ns),
+        };
+        let (reader, writer) = reflector::store();
+        let changes = Arc::clone(self.changes);
+        let health = self.health.clone();
+        // Errors come back as items and the stream recovers on the next poll
+        // (with backoff), so the loop only ends when the task is aborted.
+        let stream = watcher(api, watcher::Config::default())
+            .default_backoff()
+            .modify(Intake::intake)
+            .reflect(writer);
+        self.tasks.push(tokio::spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(event) => {
+                        let synced = matches!(event, Event::InitDone);
+                        if health.record(kind, synced, None) {
+                            changes.mark(Kind::Health);
+                        }
+                        if matches!(event, Event::Apply(_) | Event::Delete(_) | Event::InitDone) {
+                            changes.mark(kind);
+                        }
                     }
-                    if matches!(event, Event::Apply(_) | Event::Delete(_) | Event::InitDone) {
-                        changes.mark(kind);
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(kind = kind.label(), error = %e, "watch error");
-                    if health.record(kind, false, Some(one_line(&e))) {
-                        changes.mark(Kind::Health);
+                    Err(e) => {
+                        tracing::warn!(kind = kind.label(), error = %e, "watch error");
+                        if health.record(kind, false, Some(one_line(&e))) {
+                            changes.mark(Kind::Health);
+                        }
                     }
                 }
             }
-        }
-    }));
-    reader
+        }));
+        reader
+    }
 }
 
 #[cfg(test)]

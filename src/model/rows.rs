@@ -80,6 +80,11 @@ pub struct PodRow {
     pub restarts: i32,
     pub last_restart: Option<DateTime<Utc>>,
     pub node: String,
+    pub ip: String,
+    /// `ReplicaSet/api-7d9f8b6c5d`, or `<none>`.
+    pub owner: String,
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
     pub created: Option<DateTime<Utc>>,
     pub health: Health,
 }
@@ -111,6 +116,23 @@ pub fn pod_row(p: &Pod) -> PodRow {
             .as_ref()
             .and_then(|s| s.node_name.clone())
             .unwrap_or_else(|| "<none>".into()),
+        ip: p
+            .status
+            .as_ref()
+            .and_then(|s| s.pod_ip.clone())
+            .unwrap_or_else(|| "<none>".into()),
+        owner: p
+            .metadata
+            .owner_references
+            .as_ref()
+            .and_then(|refs| {
+                refs.iter()
+                    .find(|r| r.controller == Some(true))
+                    .or(refs.first())
+            })
+            .map_or_else(|| "<none>".into(), |r| format!("{}/{}", r.kind, r.name)),
+        cpu: None,
+        memory: None,
         created: p.metadata.creation_timestamp.as_ref().map(to_chrono),
     }
 }

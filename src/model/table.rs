@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::age::age;
+use super::quantity;
 use super::rows::{DeploymentRow, Health, PodRow};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,8 +17,11 @@ pub trait TableRow {
     /// Column titles; the first is always NAMESPACE, shown only when the
     /// view spans namespaces.
     const COLUMNS: &'static [&'static str];
-    /// Fraction-free width hints, one per column (0 = take what is left).
-    const WIDTHS: &'static [u16];
+    /// Widest a column may grow, one per column (0 = no cap).
+    const MAX_WIDTHS: &'static [u16];
+    /// Columns (indices into COLUMNS) given up first when the terminal is
+    /// too narrow, least useful first.
+    const DROP_ORDER: &'static [usize];
     fn namespace(&self) -> &str;
     fn name(&self) -> &str;
     fn health(&self) -> Health;
@@ -51,7 +55,8 @@ impl TableRow for DeploymentRow {
         "IMAGES",
         "AGE",
     ];
-    const WIDTHS: &'static [u16] = &[14, 28, 7, 10, 9, 0, 8];
+    const MAX_WIDTHS: &'static [u16] = &[20, 40, 7, 10, 9, 60, 8];
+    const DROP_ORDER: &'static [usize] = &[3, 4, 0];
 
     fn namespace(&self) -> &str {
         &self.namespace
@@ -92,10 +97,15 @@ impl TableRow for PodRow {
         "READY",
         "STATUS",
         "RESTARTS",
-        "AGE",
+        "CPU",
+        "MEM",
+        "OWNER",
         "NODE",
+        "IP",
+        "AGE",
     ];
-    const WIDTHS: &'static [u16] = &[14, 0, 7, 18, 14, 8, 16];
+    const MAX_WIDTHS: &'static [u16] = &[20, 0, 6, 20, 14, 6, 6, 34, 16, 15, 7];
+    const DROP_ORDER: &'static [usize] = &[9, 7, 6, 5, 8, 0];
 
     fn namespace(&self) -> &str {
         &self.namespace
@@ -112,8 +122,13 @@ impl TableRow for PodRow {
             self.ready.clone(),
             self.status.clone(),
             self.restarts_text(now),
-            age(self.created, now),
+            self.cpu.map_or_else(|| "-".into(), quantity::format_cpu),
+            self.memory
+                .map_or_else(|| "-".into(), quantity::format_memory),
+            self.owner.clone(),
             self.node.clone(),
+            self.ip.clone(),
+            age(self.created, now),
         ]
     }
     fn sort_key(&self, col: usize) -> SortKey<'_> {
@@ -122,9 +137,103 @@ impl TableRow for PodRow {
             2 => ratio_key(&self.ready),
             3 => SortKey::Text(&self.status),
             4 => SortKey::Num(self.restarts.into()),
-            5 => age_key(self.created),
-            6 => SortKey::Text(&self.node),
+            5 => SortKey::Num(self.cpu.map_or(-1, |c| (c * 1e6) as i64)),
+            6 => SortKey::Num(self.memory.map_or(-1, |m| m as i64)),
+            7 => SortKey::Text(&self.owner),
+            8 => SortKey::Text(&self.node),
+            9 => SortKey::Text(&self.ip),
+            10 => age_key(self.created),
             _ => SortKey::Text(&self.name),
         }
+    }
+}
+
+/// Which columns to show and how wide, for `width` cells: every column as
+/// wide as its widest visible cell (up to its cap); when that does not fit,
+/// drop columns in `drop_order`, then narrow the widest until it fits.
+pub fn fit_columns(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    max_widths: &[u16],
+    drop_order: &[usize],
+    width: u16,
+) -> (Vec<usize>, Vec<u16>) {
+    let natural: Vec<u16> = (0..headers.len())
+        .map(|c| {
+            let widest = rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| unicode_width::UnicodeWidthStr::width(s.as_str()))
+                .chain([headers[c].len()])
+                .max()
+                .unwrap_or(0);
+            let cap = max_widths.get(c).copied().unwrap_or(0);
+            let w = u16::try_from(widest).unwrap_or(u16::MAX);
+            if cap == 0 {
+                w
+            } else {
+                w.min(cap)
+            }
+        })
+        .collect();
+    let mut keep: Vec<usize> = (0..headers.len()).collect();
+    let total = |keep: &[usize]| total_of(&keep.iter().map(|c| natural[*c]).collect::<Vec<_>>());
+    for drop in drop_order {
+        if total(&keep) <= u32::from(width) {
+            break;
+        }
+        keep.retain(|c| c != drop);
+    }
+    let mut widths: Vec<u16> = keep.iter().map(|c| natural[*c]).collect();
+    while total_of(&widths) > u32::from(width) {
+        let Some((i, w)) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| **w)
+            .map(|(i, w)| (i, *w))
+        else {
+            break;
+        };
+        if w <= 4 {
+            break;
+        }
+        let over = total_of(&widths) - u32::from(width);
+        widths[i] = w
+            .saturating_sub(u16::try_from(over).unwrap_or(u16::MAX))
+            .max(4);
+    }
+    (keep, widths)
+}
+
+/// Cells between two columns.
+pub const COLUMN_SPACING: u16 = 2;
+
+fn gaps(columns: usize) -> u32 {
+    columns.saturating_sub(1) as u32 * u32::from(COLUMN_SPACING)
+}
+
+fn total_of(widths: &[u16]) -> u32 {
+    widths.iter().map(|w| u32::from(*w)).sum::<u32>() + gaps(widths.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_by_content_then_drops_then_narrows() {
+        let headers = ["NAME", "STATUS", "IP"];
+        let rows = vec![vec![
+            "api-7d9f8b6c5d-abcde".to_string(),
+            "Running".into(),
+            "10.0.0.1".into(),
+        ]];
+        let (keep, widths) = fit_columns(&headers, &rows, &[0, 0, 0], &[2], 80);
+        assert_eq!((keep, widths), (vec![0, 1, 2], vec![20, 7, 8]));
+        let (keep, widths) = fit_columns(&headers, &rows, &[0, 0, 0], &[2], 30);
+        assert_eq!((keep, widths), (vec![0, 1], vec![20, 7]));
+        let (keep, widths) = fit_columns(&headers, &rows, &[0, 0, 0], &[2], 20);
+        assert_eq!(keep, vec![0, 1]);
+        assert_eq!(widths.iter().sum::<u16>() + COLUMN_SPACING, 20);
     }
 }

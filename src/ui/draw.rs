@@ -84,17 +84,7 @@ fn draw_table(f: &mut Frame, area: Rect, t: &TableModel, liveness: &Liveness, th
         );
         return;
     }
-    let widths: Vec<Constraint> = t
-        .widths
-        .iter()
-        .map(|w| {
-            if *w == 0 {
-                Constraint::Fill(1)
-            } else {
-                Constraint::Length(*w)
-            }
-        })
-        .collect();
+    let widths: Vec<Constraint> = t.widths.iter().map(|w| Constraint::Length(*w)).collect();
     let header = Row::new(t.columns.iter().map(|c| Cell::from(*c))).style(theme.header());
     let rows = t.rows.iter().enumerate().map(|(i, (cells, health))| {
         let style = if Some(i) == t.selected {
@@ -107,7 +97,7 @@ fn draw_table(f: &mut Frame, area: Rect, t: &TableModel, liveness: &Liveness, th
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
-        .column_spacing(1);
+        .column_spacing(crate::model::table::COLUMN_SPACING);
     f.render_widget(table, area);
 }
 

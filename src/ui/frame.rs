@@ -8,7 +8,7 @@ use crate::app::data::{Data, Item};
 use crate::app::state::{App, Mode, Screen, View};
 use crate::config::keymap::Keymap;
 use crate::model::rows::Health;
-use crate::model::table::TableRow;
+use crate::model::table::{fit_columns, TableRow};
 
 /// Is the data on screen live?
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,17 +138,33 @@ fn table<R: TableRow, K>(
     let skip_ns = !app.all_namespaces();
     let height = app.page_rows.max(1);
     let window = view.visible.iter().skip(view.offset).take(height);
-    let rows = window
+    let full_rows: Vec<(Vec<String>, Health)> = window
         .filter_map(|i| items.get(*i))
         .map(|it| {
             let mut cells = it.row.cells(now);
-            if !skip_ns {
-                cells.insert(0, it.row.namespace().to_string());
-            }
+            cells.insert(0, it.row.namespace().to_string());
             (cells, it.row.health())
         })
         .collect();
-    let from = usize::from(skip_ns);
+    let cells: Vec<Vec<String>> = full_rows.iter().map(|(c, _)| c.clone()).collect();
+    let mut drop_order: Vec<usize> = R::DROP_ORDER.to_vec();
+    if skip_ns {
+        drop_order.insert(0, 0);
+    }
+    // Borders take two cells; a hidden NAMESPACE column is dropped first
+    // by giving fit_columns no room for it.
+    let width = app.term_width.saturating_sub(2);
+    let (mut keep, mut widths) = fit_columns(R::COLUMNS, &cells, R::MAX_WIDTHS, &drop_order, width);
+    if skip_ns {
+        if let Some(pos) = keep.iter().position(|c| *c == 0) {
+            keep.remove(pos);
+            widths.remove(pos);
+        }
+    }
+    let rows = full_rows
+        .into_iter()
+        .map(|(cells, health)| (keep.iter().map(|c| cells[*c].clone()).collect(), health))
+        .collect();
     let mut title = format!("{}({})[{}]", view.screen.title(), ns, view.visible.len());
     if let Some(owner) = &view.owner {
         title = format!(
@@ -169,8 +185,8 @@ fn table<R: TableRow, K>(
     ));
     TableModel {
         title,
-        columns: R::COLUMNS[from..].to_vec(),
-        widths: R::WIDTHS[from..].to_vec(),
+        columns: keep.iter().map(|c| R::COLUMNS[*c]).collect(),
+        widths,
         rows,
         selected: (!view.visible.is_empty()).then(|| view.selected.saturating_sub(view.offset)),
         empty_text: if items.is_empty() {
