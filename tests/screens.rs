@@ -11,7 +11,8 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use kockpit::app::data::Data;
-use kockpit::app::state::{App, ClusterInfo, Mode, Screen};
+use kockpit::app::effects::{self, Done};
+use kockpit::app::state::{App, ClusterInfo, Mode, ObjKey, Screen};
 use kockpit::app::update::{key_to_msg, update, Effect};
 use kockpit::config::keymap::Keymap;
 use kockpit::config::theme::Theme;
@@ -24,7 +25,8 @@ fn fixtures() -> Data {
     let v: serde_json::Value = serde_json::from_str(include_str!("fixtures/shop.json")).unwrap();
     let deployments: Vec<Deployment> = serde_json::from_value(v["deployments"].clone()).unwrap();
     let pods: Vec<Pod> = serde_json::from_value(v["pods"].clone()).unwrap();
-    Data::from_objects(deployments, pods)
+    let events = serde_json::from_value(v["events"].clone()).unwrap();
+    Data::from_objects(deployments, pods).with_events(events)
 }
 
 fn now() -> DateTime<Utc> {
@@ -41,14 +43,22 @@ fn app(data: &Data) -> App {
     app.page_rows = table_rows_for_height(H);
     app.term_width = W;
     app.refresh_visible(data);
+    // Tests start on the deployments table; the overview has its own test.
+    press(&mut app, data, "2");
     app
 }
 
 fn screen(app: &mut App, data: &Data) -> String {
+    screen_sized(app, data, W, H)
+}
+
+fn screen_sized(app: &mut App, data: &Data, w: u16, h: u16) -> String {
+    app.page_rows = table_rows_for_height(h);
+    app.term_width = w;
     let rows = app.page_rows;
     app.view_mut().scroll_into_view(rows);
     let model = frame::build(app, data, &Keymap::builtin(), Liveness::Live, now());
-    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
         .unwrap();
     format!("{}", term.backend())
@@ -83,7 +93,7 @@ fn deployments_screen() {
 fn pods_screen() {
     let data = fixtures();
     let mut app = app(&data);
-    press(&mut app, &data, "2");
+    press(&mut app, &data, "3");
     assert_eq!(app.view().screen, Screen::Pods);
     insta::assert_snapshot!(screen(&mut app, &data));
 }
@@ -120,7 +130,7 @@ fn enter_on_a_deployment_shows_its_pods_and_esc_goes_back() {
 fn filter_regex_inverse_and_labels() {
     let data = fixtures();
     let mut app = app(&data);
-    press(&mut app, &data, "2/crash\n");
+    press(&mut app, &data, "3/crash\n");
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(app.view().visible.len(), 1);
     press(&mut app, &data, "/!api\n");
@@ -137,7 +147,7 @@ fn filter_regex_inverse_and_labels() {
 fn bad_regex_keeps_the_last_good_filter_and_says_why() {
     let data = fixtures();
     let mut app = app(&data);
-    press(&mut app, &data, "2/work");
+    press(&mut app, &data, "3/work");
     assert_eq!(app.view().visible.len(), 3);
     press(&mut app, &data, "(");
     assert_eq!(app.view().visible.len(), 3);
@@ -181,7 +191,7 @@ fn command_mode_switches_views_completes_and_rescopes() {
 fn sorting_by_restarts_puts_the_crashlooping_pod_last_then_first() {
     let data = fixtures();
     let mut app = app(&data);
-    press(&mut app, &data, "2ooo");
+    press(&mut app, &data, "3ooo");
     assert_eq!(app.view().sort.column, 4, "RESTARTS");
     let last = *app.view().visible.last().unwrap();
     assert_eq!(data.pods[last].row.name, "worker-6c8d7e9f1-zzzzz");
@@ -198,7 +208,7 @@ fn moving_past_the_ends_is_clamped_and_pages_scroll() {
     assert_eq!(app.view().selected, 0);
     press(&mut app, &data, "G");
     assert_eq!(app.view().selected, 2);
-    press(&mut app, &data, "2G");
+    press(&mut app, &data, "3G");
     assert_eq!(app.view().selected, 7);
     app.page_rows = 3;
     app.view_mut().scroll_into_view(3);
@@ -231,7 +241,7 @@ fn stale_data_is_announced_in_the_header() {
 fn crashlooping_rows_use_the_failed_colour() {
     let data = fixtures();
     let mut app = app(&data);
-    press(&mut app, &data, "2");
+    press(&mut app, &data, "3");
     let model = frame::build(&app, &data, &Keymap::builtin(), Liveness::Live, now());
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
     let theme = Theme::builtin();
@@ -247,4 +257,81 @@ fn crashlooping_rows_use_the_failed_colour() {
         .unwrap();
     let x = (0..W).find(|x| buf[(*x, row)].symbol() == "w").unwrap();
     assert_eq!(buf[(x, row)].fg, theme.failed().fg.unwrap());
+}
+
+#[test]
+fn overview_screen() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "1");
+    assert_eq!(app.view().screen, Screen::Overview);
+    let text = screen_sized(&mut app, &data, W, 30);
+    assert!(text.contains("CrashLoopBackOff 1"), "{text}");
+    assert!(text.contains("FailedScheduling"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn events_screen_lists_warnings_first() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "5");
+    let text = screen(&mut app, &data);
+    let first = text.lines().nth(3).unwrap();
+    assert!(first.contains("FailedScheduling"), "{text}");
+    insta::assert_snapshot!(text);
+    // Enter jumps to the pod the event is about.
+    press(&mut app, &data, "\n");
+    assert_eq!(
+        app.view().screen,
+        Screen::Pod(ObjKey::new("shop", "worker-6c8d7e9f1-new01"))
+    );
+}
+
+#[test]
+fn pod_detail_masks_secrets_and_reveals_one_key_at_a_time() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "3\n");
+    assert_eq!(
+        app.view().screen,
+        Screen::Pod(ObjKey::new("shop", "api-7d9f8b6c5d-abcde"))
+    );
+    let text = screen_sized(&mut app, &data, W, 30);
+    assert!(text.contains("db [password] = ••••••••"), "{text}");
+    assert!(text.contains("api-config"), "{text}");
+    insta::assert_snapshot!(text);
+
+    let effects = press(&mut app, &data, "x");
+    assert_eq!(
+        effects,
+        vec![Effect::RevealSecret(
+            ObjKey::new("shop", "db"),
+            "password".into()
+        )]
+    );
+    effects::apply(
+        &mut app,
+        Done::SecretValue(
+            ObjKey::new("shop", "db"),
+            "password".into(),
+            Ok("hunter2".into()),
+        ),
+    );
+    let text = screen_sized(&mut app, &data, W, 30);
+    assert!(text.contains("db [password] = hunter2"), "{text}");
+    assert!(text.contains("db [username] = ••••••••"), "{text}");
+
+    // Moving to the next key and revealing it hides the first.
+    let effects = press(&mut app, &data, "jx");
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::RevealSecret(
+            ObjKey::new("shop", "db"),
+            "username".into()
+        ))
+    );
+    assert!(app.revealed.is_none());
+    let text = screen_sized(&mut app, &data, W, 30);
+    assert!(!text.contains("hunter2"), "{text}");
 }

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod data;
+pub mod effects;
 pub mod run;
 pub mod state;
 pub mod update;

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::data::Data;
+use super::effects;
 use super::state::{now, App, ClusterInfo, Flash};
 use super::update::{key_to_msg, update, Effect};
 use crate::cluster::watch::Scope;
@@ -53,6 +54,7 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_drawn: Option<FrameModel> = None;
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut last_rebuild = Instant::now() - MIN_REBUILD_INTERVAL;
 
     loop {
@@ -74,10 +76,16 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => {
                     if let Some(msg) = key_to_msg(&app, &opts.keymap, &key) {
-                        if let Effect::Rescope(ns) = update(&mut app, &data, msg) {
-                            watchers = Watchers::start(conn.client.clone(), scope_of(&ns));
-                            data = Data::default();
-                            app.refresh_visible(&data);
+                        match update(&mut app, &data, msg) {
+                            Effect::None => {}
+                            Effect::Rescope(ns) => {
+                                watchers = Watchers::start(conn.client.clone(), scope_of(&ns));
+                                data = Data::default();
+                                app.refresh_visible(&data);
+                            }
+                            Effect::FetchSecretKeys(key) => effects::fetch_secret_keys(conn.client.clone(), key, done_tx.clone()),
+                            Effect::RevealSecret(key, item) => effects::reveal_secret(conn.client.clone(), key, item, done_tx.clone()),
+                            Effect::OpenLogs(_request) => {}
                         }
                     }
                 }
@@ -101,6 +109,7 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
                 app.refresh_visible(&data);
                 last_rebuild = Instant::now();
             }
+            Some(done) = done_rx.recv() => effects::apply(&mut app, done),
             _ = tick.tick() => {}
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,

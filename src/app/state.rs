@@ -8,17 +8,69 @@ use crate::model::filter::Filter;
 use crate::model::selector::Selector;
 use crate::model::table::TableRow;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An object a detail screen is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjKey {
+    pub fn new(namespace: &str, name: &str) -> Self {
+        ObjKey {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
+    Overview,
     Deployments,
     Pods,
+    Hpas,
+    Events,
+    /// Rollout detail of one deployment.
+    Deployment(ObjKey),
+    Pod(ObjKey),
+    Hpa(ObjKey),
+    Logs,
 }
 
 impl Screen {
-    pub fn title(self) -> &'static str {
+    pub fn title(&self) -> &'static str {
         match self {
+            Screen::Overview => "overview",
             Screen::Deployments => "deployments",
             Screen::Pods => "pods",
+            Screen::Hpas => "hpa",
+            Screen::Events => "events",
+            Screen::Deployment(_) => "deployment",
+            Screen::Pod(_) => "pod",
+            Screen::Hpa(_) => "hpa",
+            Screen::Logs => "logs",
+        }
+    }
+
+    pub fn is_table(&self) -> bool {
+        matches!(
+            self,
+            Screen::Deployments | Screen::Pods | Screen::Hpas | Screen::Events
+        )
+    }
+
+    /// The sort a table opens with: events warnings-first, others by name.
+    pub fn default_sort(&self) -> Sort {
+        match self {
+            Screen::Events => Sort {
+                column: 2,
+                reverse: false,
+            },
+            _ => Sort {
+                column: 1,
+                reverse: false,
+            },
         }
     }
 }
@@ -38,7 +90,7 @@ pub struct Owner {
     pub selector: Selector,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sort {
     pub column: usize,
     pub reverse: bool,
@@ -60,23 +112,25 @@ pub struct View {
     pub visible: Vec<usize>,
     /// First row shown; moves only when the highlight would leave the screen.
     pub offset: usize,
+    /// Detail screens: lines scrolled past, and the highlighted item.
+    pub scroll: usize,
+    pub cursor: usize,
 }
 
 impl View {
     pub fn new(screen: Screen) -> Self {
         View {
+            sort: screen.default_sort(),
             screen,
             owner: None,
             filter_text: String::new(),
             filter: Filter::All,
-            sort: Sort {
-                column: 1,
-                reverse: false,
-            },
             selected: 0,
             selected_key: None,
             visible: Vec::new(),
             offset: 0,
+            scroll: 0,
+            cursor: 0,
         }
     }
 
@@ -119,6 +173,11 @@ pub struct App {
     pub namespace: Option<String>,
     /// The namespace `0` toggles back to.
     pub home_namespace: String,
+    /// Secrets the operator asked about: their keys, or why they could not
+    /// be read. Values are never kept, except the one key being revealed.
+    pub secret_keys: std::collections::HashMap<ObjKey, Result<Vec<String>, String>>,
+    /// The one secret value on screen: (secret, key) and its value.
+    pub revealed: Option<(ObjKey, String, String)>,
     /// Table rows that fit on screen; page keys move by this much.
     pub page_rows: usize,
     /// Terminal width, for fitting table columns.
@@ -128,12 +187,14 @@ pub struct App {
 impl App {
     pub fn new(cluster: ClusterInfo, namespace: Option<String>, home_namespace: String) -> Self {
         App {
-            views: vec![View::new(Screen::Deployments)],
+            views: vec![View::new(Screen::Overview)],
             mode: Mode::Normal,
             input: String::new(),
             help: false,
             quit: false,
             flash: None,
+            secret_keys: Default::default(),
+            revealed: None,
             cluster,
             namespace,
             home_namespace,
@@ -163,6 +224,8 @@ impl App {
             match view.screen {
                 Screen::Deployments => refresh_view(view, &data.deployments),
                 Screen::Pods => refresh_view(view, &data.pods),
+                Screen::Events => refresh_view(view, &data.events),
+                _ => {}
             }
         }
     }

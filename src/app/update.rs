@@ -6,8 +6,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
 use super::data::Data;
-use super::state::{App, Flash, Mode, Owner, Screen, Sort, View};
+use super::state::{App, Flash, Mode, ObjKey, Owner, Screen, Sort, View};
 use crate::config::keymap::Keymap;
+use crate::model::events::EventRow;
 use crate::model::filter::Filter;
 use crate::model::rows::{DeploymentRow, PodRow};
 use crate::model::selector::Selector;
@@ -29,10 +30,30 @@ pub enum Effect {
     None,
     /// Watch another namespace (`None` = all).
     Rescope(Option<String>),
+    /// Read a Secret's key names (never kept: its values).
+    FetchSecretKeys(ObjKey),
+    /// Read one key of a Secret to show it.
+    RevealSecret(ObjKey, String),
+    /// Start streaming logs.
+    OpenLogs(LogRequest),
+}
+
+/// Whose logs to stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogRequest {
+    pub namespace: String,
+    /// One pod, or every pod the selector matches.
+    pub pod: Option<String>,
+    pub selector: Option<String>,
+    pub container: Option<String>,
+    /// `deploy/api`, `pod/api-1`: for the title.
+    pub label: String,
 }
 
 /// Commands `:` understands, for completion and help.
-pub const COMMANDS: [&str; 7] = ["deploy", "pods", "ns", "ctx", "help", "quit", "q"];
+pub const COMMANDS: [&str; 11] = [
+    "overview", "deploy", "pods", "hpa", "events", "logs", "ns", "ctx", "help", "quit", "q",
+];
 
 pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
     if ev.kind == KeyEventKind::Release {
@@ -119,7 +140,9 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         Action::Quit => app.quit = true,
         Action::Help => app.help = true,
         Action::Back => back(app),
-        Action::Enter => enter(app, data),
+        Action::Enter => return enter(app, data),
+        Action::Describe => return describe(app, data),
+        Action::Logs => return logs(app, data),
         Action::Up => move_by(app, -1),
         Action::Down => move_by(app, 1),
         Action::PageUp => move_by(app, -(page as isize)),
@@ -127,15 +150,20 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         Action::Top => move_by(app, isize::MIN / 2),
         Action::Bottom => move_by(app, isize::MAX / 2),
         Action::Filter => {
-            app.mode = Mode::Filter;
-            app.input.clear();
+            if app.view().screen.is_table() {
+                app.mode = Mode::Filter;
+                app.input.clear();
+            }
         }
         Action::Command => {
             app.mode = Mode::Command;
             app.input.clear();
         }
+        Action::ViewOverview => switch(app, Screen::Overview),
         Action::ViewDeployments => switch(app, Screen::Deployments),
         Action::ViewPods => switch(app, Screen::Pods),
+        Action::ViewHpa => switch(app, Screen::Hpas),
+        Action::ViewEvents => switch(app, Screen::Events),
         Action::ToggleAllNamespaces => {
             let target = if app.all_namespaces() {
                 Some(app.home_namespace.clone())
@@ -148,6 +176,8 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
             let count = match app.view().screen {
                 Screen::Deployments => DeploymentRow::COLUMNS.len(),
                 Screen::Pods => PodRow::COLUMNS.len(),
+                Screen::Events => EventRow::COLUMNS.len(),
+                _ => return Effect::None,
             };
             let first = if app.all_namespaces() { 0 } else { 1 };
             let sort = &mut app.view_mut().sort;
@@ -158,12 +188,27 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
             };
         }
         Action::SortReverse => app.view_mut().sort.reverse ^= true,
+        Action::Reveal => return reveal(app, data),
+        // Log actions are handled by the log view itself.
+        Action::LogFollow
+        | Action::LogWrap
+        | Action::LogTimestamps
+        | Action::LogPrevious
+        | Action::LogSave => {}
     }
     Effect::None
 }
 
 fn move_by(app: &mut App, delta: isize) {
     let view = app.view_mut();
+    if !view.screen.is_table() {
+        // Detail screens: the cursor walks the selectable lines; drawing
+        // clamps it and scrolls to keep it in sight.
+        view.cursor = (view.cursor as isize)
+            .saturating_add(delta)
+            .clamp(0, 10_000) as usize;
+        return;
+    }
     let last = view.visible.len().saturating_sub(1) as isize;
     let next = (view.selected as isize)
         .saturating_add(delta)
@@ -181,38 +226,211 @@ fn back(app: &mut App) {
     }
 }
 
-fn enter(app: &mut App, data: &Data) {
+/// The object under the highlight of a table screen.
+fn selected<'a, R, K>(
+    app: &App,
+    items: &'a [crate::app::data::Item<R, K>],
+) -> Option<&'a crate::app::data::Item<R, K>> {
     let view = app.view();
-    let Some(idx) = view.visible.get(view.selected).copied() else {
-        return;
-    };
-    if view.screen != Screen::Deployments {
-        return;
+    view.visible.get(view.selected).and_then(|i| items.get(*i))
+}
+
+fn push(app: &mut App, screen: Screen) {
+    app.views.push(View::new(screen));
+}
+
+fn enter(app: &mut App, data: &Data) -> Effect {
+    match app.view().screen.clone() {
+        Screen::Deployments => {
+            let Some(item) = selected(app, &data.deployments) else {
+                return Effect::None;
+            };
+            let selector = item
+                .obj
+                .spec
+                .as_ref()
+                .map(|s| Selector::from_label_selector(&s.selector))
+                .unwrap_or_default();
+            let mut pods = View::new(Screen::Pods);
+            pods.owner = Some(Owner {
+                label: format!("deploy/{}", item.row.name),
+                namespace: item.row.namespace.clone(),
+                selector,
+            });
+            app.views.push(pods);
+        }
+        Screen::Events => {
+            let Some(item) = selected(app, &data.events) else {
+                return Effect::None;
+            };
+            let key = ObjKey::new(&item.row.namespace, &item.row.object_name);
+            match item.row.object_kind.as_str() {
+                "Pod" => push(app, Screen::Pod(key)),
+                "Deployment" => push(app, Screen::Deployment(key)),
+                "HorizontalPodAutoscaler" => push(app, Screen::Hpa(key)),
+                other => {
+                    app.flash = Some(Flash {
+                        text: format!("no detail view for {other}"),
+                        error: false,
+                    });
+                }
+            }
+        }
+        _ => return describe(app, data),
     }
-    let Some(item) = data.deployments.get(idx) else {
-        return;
+    Effect::None
+}
+
+fn describe(app: &mut App, data: &Data) -> Effect {
+    let screen = match app.view().screen {
+        Screen::Deployments => selected(app, &data.deployments)
+            .map(|it| Screen::Deployment(ObjKey::new(&it.row.namespace, &it.row.name))),
+        Screen::Pods => selected(app, &data.pods)
+            .map(|it| Screen::Pod(ObjKey::new(&it.row.namespace, &it.row.name))),
+        _ => None,
     };
-    let selector = item
-        .obj
-        .spec
-        .as_ref()
-        .map(|s| Selector::from_label_selector(&s.selector))
-        .unwrap_or_default();
-    let mut pods = View::new(Screen::Pods);
-    pods.owner = Some(Owner {
-        label: format!("deploy/{}", item.row.name),
-        namespace: item.row.namespace.clone(),
-        selector,
-    });
-    app.views.push(pods);
+    if let Some(screen) = screen {
+        push(app, screen);
+    }
+    Effect::None
+}
+
+fn logs(app: &mut App, data: &Data) -> Effect {
+    let deployment_logs = |d: &k8s_openapi::api::apps::v1::Deployment| -> Option<LogRequest> {
+        let ns = d.metadata.namespace.clone()?;
+        let name = d.metadata.name.clone()?;
+        let sel = d.spec.as_ref().map(|s| selector_string(&s.selector))?;
+        Some(LogRequest {
+            namespace: ns,
+            pod: None,
+            selector: Some(sel),
+            container: None,
+            label: format!("deploy/{name}"),
+        })
+    };
+    let pod_logs = |ns: &str, name: &str| LogRequest {
+        namespace: ns.to_string(),
+        pod: Some(name.to_string()),
+        selector: None,
+        container: None,
+        label: format!("pod/{name}"),
+    };
+    let request = match app.view().screen.clone() {
+        Screen::Deployments => {
+            selected(app, &data.deployments).and_then(|it| deployment_logs(&it.obj))
+        }
+        Screen::Pods => {
+            selected(app, &data.pods).map(|it| pod_logs(&it.row.namespace, &it.row.name))
+        }
+        Screen::Pod(key) => Some(pod_logs(&key.namespace, &key.name)),
+        Screen::Deployment(key) => data
+            .deployments
+            .iter()
+            .find(|it| it.row.namespace == key.namespace && it.row.name == key.name)
+            .and_then(|it| deployment_logs(&it.obj)),
+        _ => None,
+    };
+    match request {
+        Some(r) => {
+            push(app, Screen::Logs);
+            Effect::OpenLogs(r)
+        }
+        None => Effect::None,
+    }
+}
+
+/// A LabelSelector as the `labelSelector` query parameter spells it.
+pub fn selector_string(
+    sel: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+) -> String {
+    let mut parts: Vec<String> = sel
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in sel.match_expressions.iter().flatten() {
+        let values = e.values.clone().unwrap_or_default().join(",");
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({values})", e.key),
+            "NotIn" => format!("{} notin ({values})", e.key),
+            "Exists" => e.key.clone(),
+            _ => format!("!{}", e.key),
+        });
+    }
+    parts.join(",")
+}
+
+/// The secret lines of the pod detail, in display order: a Secret the pod
+/// reads whole expands to its keys once they were fetched.
+pub fn secret_lines(
+    app: &App,
+    pod: &crate::model::pod_detail::PodDetail,
+) -> Vec<(ObjKey, Option<String>)> {
+    use crate::model::pod_detail::ConfigKind;
+    let mut lines = Vec::new();
+    for r in pod.config.iter().filter(|r| r.kind == ConfigKind::Secret) {
+        let key = ObjKey::new(&pod.namespace, &r.name);
+        match (&r.key, app.secret_keys.get(&key)) {
+            (Some(k), _) => lines.push((key, Some(k.clone()))),
+            (None, Some(Ok(keys))) => {
+                lines.extend(keys.iter().map(|k| (key.clone(), Some(k.clone()))))
+            }
+            (None, _) => lines.push((key, None)),
+        }
+    }
+    lines.dedup();
+    lines
+}
+
+fn reveal(app: &mut App, data: &Data) -> Effect {
+    let Screen::Pod(pod_key) = app.view().screen.clone() else {
+        return Effect::None;
+    };
+    let Some(item) = data
+        .pods
+        .iter()
+        .find(|it| it.row.namespace == pod_key.namespace && it.row.name == pod_key.name)
+    else {
+        return Effect::None;
+    };
+    let detail = crate::model::pod_detail::pod_detail(&item.obj, super::state::now());
+    let lines = secret_lines(app, &detail);
+    let Some((secret, key)) = lines
+        .get(app.view().cursor.min(lines.len().saturating_sub(1)))
+        .cloned()
+    else {
+        app.flash = Some(Flash {
+            text: "this pod reads no Secret".into(),
+            error: false,
+        });
+        return Effect::None;
+    };
+    match key {
+        None => Effect::FetchSecretKeys(secret),
+        Some(k) => {
+            if app
+                .revealed
+                .as_ref()
+                .is_some_and(|(s, rk, _)| *s == secret && *rk == k)
+            {
+                app.revealed = None;
+                Effect::None
+            } else {
+                app.revealed = None;
+                Effect::RevealSecret(secret, k)
+            }
+        }
+    }
 }
 
 fn switch(app: &mut App, screen: Screen) {
     if app.view().screen == screen && app.views.len() == 1 {
         return;
     }
+    let all = app.all_namespaces();
     app.views = vec![View::new(screen)];
-    if app.all_namespaces() {
+    if all && app.view().sort.column == 1 {
         app.view_mut().sort = Sort {
             column: 0,
             reverse: false,
@@ -274,8 +492,12 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
     match cmd {
         "q" | "q!" | "quit" | "exit" => app.quit = true,
         "help" | "?" => app.help = true,
+        "overview" | "ov" | "home" => switch(app, Screen::Overview),
         "deploy" | "deployments" | "deployment" | "dp" => switch(app, Screen::Deployments),
         "pods" | "pod" | "po" => switch(app, Screen::Pods),
+        "hpa" | "horizontalpodautoscalers" | "autoscaling" => switch(app, Screen::Hpas),
+        "events" | "event" | "ev" => switch(app, Screen::Events),
+        "logs" | "log" => return log_command(app, data, arg, words.collect()),
         "ns" | "namespace" => {
             return match arg {
                 None => {
@@ -313,8 +535,68 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
             })
         }
     }
-    let _ = data;
     Effect::None
+}
+
+/// `:logs` (the selection), `:logs deploy/NAME`, `:logs pod/NAME [-c C]`,
+/// `:logs -l SELECTOR`.
+fn log_command(app: &mut App, data: &Data, arg: Option<&str>, rest: Vec<&str>) -> Effect {
+    let ns = app
+        .namespace
+        .clone()
+        .unwrap_or_else(|| app.home_namespace.clone());
+    let container = rest
+        .windows(2)
+        .find(|w| w[0] == "-c")
+        .map(|w| w[1].to_string());
+    let request = match arg {
+        None => return logs(app, data),
+        Some("-l") => rest.first().map(|sel| LogRequest {
+            namespace: ns.clone(),
+            pod: None,
+            selector: Some(sel.to_string()),
+            container: container.clone(),
+            label: format!("-l {sel}"),
+        }),
+        Some(target) => {
+            let (kind, name) = target.split_once('/').unwrap_or(("pod", target));
+            match kind {
+                "deploy" | "deployment" | "deployments" => data
+                    .deployments
+                    .iter()
+                    .find(|it| it.row.name == name && it.row.namespace == ns)
+                    .and_then(|it| it.obj.spec.as_ref())
+                    .map(|s| LogRequest {
+                        namespace: ns.clone(),
+                        pod: None,
+                        selector: Some(selector_string(&s.selector)),
+                        container: container.clone(),
+                        label: format!("deploy/{name}"),
+                    }),
+                "pod" | "po" | "pods" => Some(LogRequest {
+                    namespace: ns.clone(),
+                    pod: Some(name.to_string()),
+                    selector: None,
+                    container: container.clone(),
+                    label: format!("pod/{name}"),
+                }),
+                _ => None,
+            }
+        }
+    };
+    match request {
+        Some(r) => {
+            push(app, Screen::Logs);
+            Effect::OpenLogs(r)
+        }
+        None => {
+            app.flash = Some(Flash {
+                text: "usage: :logs [deploy/NAME | pod/NAME [-c CONTAINER] | -l SELECTOR]".into(),
+                error: true,
+            });
+            Effect::None
+        }
+    }
 }
 
 fn rescope(app: &mut App, ns: Option<String>) -> Effect {
@@ -322,9 +604,12 @@ fn rescope(app: &mut App, ns: Option<String>) -> Effect {
         return Effect::None;
     }
     app.namespace = ns.clone();
-    let screen = app.view().screen;
+    let screen = match app.view().screen.clone() {
+        s if s.is_table() || s == Screen::Overview => s,
+        _ => Screen::Overview,
+    };
     app.views = vec![View::new(screen)];
-    if ns.is_none() {
+    if ns.is_none() && app.view().sort.column == 1 {
         app.view_mut().sort = Sort {
             column: 0,
             reverse: false,

@@ -4,7 +4,12 @@
 pub mod age;
 pub mod events;
 pub mod filter;
+pub mod history;
+pub mod hpa;
+pub mod overview;
+pub mod pod_detail;
 pub mod quantity;
+pub mod rollout;
 pub mod rows;
 pub mod sanitize;
 pub mod selector;

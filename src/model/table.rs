@@ -176,15 +176,42 @@ pub fn fit_columns(
             }
         })
         .collect();
+    // An uncapped column (a message, a name) shrinks before any other
+    // column is given up, down to FLEX_MIN.
+    let flex = |c: usize| max_widths.get(c).copied().unwrap_or(0) == 0;
+    let least = |c: usize| {
+        if flex(c) {
+            natural[c].min(FLEX_MIN)
+        } else {
+            natural[c]
+        }
+    };
     let mut keep: Vec<usize> = (0..headers.len()).collect();
-    let total = |keep: &[usize]| total_of(&keep.iter().map(|c| natural[*c]).collect::<Vec<_>>());
+    let total = |keep: &[usize]| total_of(&keep.iter().map(|c| least(*c)).collect::<Vec<_>>());
     for drop in drop_order {
         if total(&keep) <= u32::from(width) {
             break;
         }
         keep.retain(|c| c != drop);
     }
-    let mut widths: Vec<u16> = keep.iter().map(|c| natural[*c]).collect();
+    let fixed: u32 = keep
+        .iter()
+        .filter(|c| !flex(**c))
+        .map(|c| u32::from(natural[*c]))
+        .sum();
+    let flex_count = keep.iter().filter(|c| flex(**c)).count().max(1) as u32;
+    let room = u32::from(width).saturating_sub(fixed + gaps(keep.len()));
+    let share = u16::try_from(room / flex_count).unwrap_or(u16::MAX);
+    let mut widths: Vec<u16> = keep
+        .iter()
+        .map(|c| {
+            if flex(*c) {
+                natural[*c].min(share.max(FLEX_MIN))
+            } else {
+                natural[*c]
+            }
+        })
+        .collect();
     while total_of(&widths) > u32::from(width) {
         let Some((i, w)) = widths
             .iter()
@@ -204,6 +231,9 @@ pub fn fit_columns(
     }
     (keep, widths)
 }
+
+/// Narrowest an uncapped column gets before other columns are dropped.
+const FLEX_MIN: u16 = 24;
 
 /// Cells between two columns.
 pub const COLUMN_SPACING: u16 = 2;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::frame::{Footer, FrameModel, Liveness, TableModel};
+use super::frame::{Body, Footer, FrameModel, Liveness, TableModel};
 use crate::config::theme::Theme;
 use crate::model::rows::Health;
 
@@ -19,7 +19,10 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
     ])
     .areas(f.area());
     draw_header(f, header, model, theme);
-    draw_table(f, body, &model.table, &model.liveness, theme);
+    match &model.body {
+        Body::Table(t) => draw_table(f, body, t, &model.liveness, theme),
+        Body::Doc(d) => crate::ui::doc::draw_doc(f, body, d, theme),
+    }
     draw_footer(f, footer, &model.footer, theme);
     if let Some(help) = &model.help {
         draw_help(f, body, help, theme);

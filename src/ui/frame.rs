@@ -9,6 +9,9 @@ use crate::app::state::{App, Mode, Screen, View};
 use crate::config::keymap::Keymap;
 use crate::model::rows::Health;
 use crate::model::table::{fit_columns, TableRow};
+use crate::ui::doc::{Doc, Role};
+use crate::ui::docs::overview::overview_doc;
+use crate::ui::docs::pod::pod_doc;
 
 /// Is the data on screen live?
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +43,13 @@ pub enum Footer {
     Message { text: String, error: bool },
 }
 
+/// The main area of the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Table(TableModel),
+    Doc(Doc),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FrameModel {
     pub context: String,
@@ -47,7 +57,7 @@ pub struct FrameModel {
     pub version: String,
     pub readonly: bool,
     pub liveness: Liveness,
-    pub table: TableModel,
+    pub body: Body,
     pub footer: Footer,
     /// Key, description pairs when help is open.
     pub help: Option<Vec<(String, String)>>,
@@ -68,9 +78,24 @@ pub fn build(
 ) -> FrameModel {
     let view = app.view();
     let ns_label = app.namespace.clone().unwrap_or_else(|| "all".into());
-    let table = match view.screen {
-        Screen::Deployments => table(app, view, &data.deployments, now, &ns_label),
-        Screen::Pods => table(app, view, &data.pods, now, &ns_label),
+    let body = match &view.screen {
+        Screen::Deployments => Body::Table(table(app, view, &data.deployments, now, &ns_label)),
+        Screen::Pods => Body::Table(table(app, view, &data.pods, now, &ns_label)),
+        Screen::Events => Body::Table(table(app, view, &data.events, now, &ns_label)),
+        Screen::Overview => Body::Doc(overview_doc(app, data, now)),
+        Screen::Pod(key) => Body::Doc(pod_doc(app, data, key, now)),
+        other => {
+            let mut doc = Doc::new(other.title());
+            doc.line(&[("coming soon", Role::Dim)]);
+            Body::Doc(doc)
+        }
+    };
+    let body = match body {
+        Body::Doc(mut doc) => {
+            doc.place(view.cursor, app.page_rows + 1);
+            Body::Doc(doc)
+        }
+        table => table,
     };
     let footer = match (&app.mode, &app.flash) {
         (Mode::Filter, _) => Footer::Prompt {
@@ -109,22 +134,27 @@ pub fn build(
         version: app.cluster.server_version.clone(),
         readonly: app.cluster.readonly,
         liveness,
-        table,
+        body,
         footer,
         help,
     }
 }
 
 fn hints(app: &App, view: &View) -> String {
-    let mut parts = vec![
-        "?:help", ":cmd", "/:filter", "1:deploy", "2:pods", "0:all-ns", "q:quit",
-    ];
-    if view.screen == Screen::Deployments {
-        parts.insert(3, "enter:pods");
+    let mut parts: Vec<&str> = vec!["?:help", ":cmd"];
+    match view.screen {
+        Screen::Deployments => parts.extend(["/:filter", "enter:pods", "d:detail", "l:logs"]),
+        Screen::Pods => parts.extend(["/:filter", "enter:detail", "l:logs"]),
+        Screen::Hpas => parts.extend(["/:filter", "enter:detail"]),
+        Screen::Events => parts.extend(["/:filter", "enter:object"]),
+        Screen::Pod(_) => parts.extend(["↑↓:secret", "x:reveal", "l:logs"]),
+        Screen::Deployment(_) => parts.extend(["l:logs"]),
+        _ => {}
     }
     if app.views.len() > 1 || view.filter.is_active() {
-        parts.insert(3, "esc:back");
+        parts.push("esc:back");
     }
+    parts.extend(["1-5:views", "0:all-ns", "q:quit"]);
     parts.join("  ")
 }
 
@@ -138,29 +168,34 @@ fn table<R: TableRow, K>(
     let skip_ns = !app.all_namespaces();
     let height = app.page_rows.max(1);
     let window = view.visible.iter().skip(view.offset).take(height);
+    // NAMESPACE is column 0 of every table; within one namespace it is
+    // left out entirely rather than fitted and then hidden.
+    let from = usize::from(skip_ns);
     let full_rows: Vec<(Vec<String>, Health)> = window
         .filter_map(|i| items.get(*i))
         .map(|it| {
             let mut cells = it.row.cells(now);
-            cells.insert(0, it.row.namespace().to_string());
+            if !skip_ns {
+                cells.insert(0, it.row.namespace().to_string());
+            }
             (cells, it.row.health())
         })
         .collect();
     let cells: Vec<Vec<String>> = full_rows.iter().map(|(c, _)| c.clone()).collect();
-    let mut drop_order: Vec<usize> = R::DROP_ORDER.to_vec();
-    if skip_ns {
-        drop_order.insert(0, 0);
-    }
-    // Borders take two cells; a hidden NAMESPACE column is dropped first
-    // by giving fit_columns no room for it.
+    let drop_order: Vec<usize> = R::DROP_ORDER
+        .iter()
+        .filter(|c| **c >= from)
+        .map(|c| c - from)
+        .collect();
+    // Borders take two cells.
     let width = app.term_width.saturating_sub(2);
-    let (mut keep, mut widths) = fit_columns(R::COLUMNS, &cells, R::MAX_WIDTHS, &drop_order, width);
-    if skip_ns {
-        if let Some(pos) = keep.iter().position(|c| *c == 0) {
-            keep.remove(pos);
-            widths.remove(pos);
-        }
-    }
+    let (keep, widths) = fit_columns(
+        &R::COLUMNS[from..],
+        &cells,
+        &R::MAX_WIDTHS[from..],
+        &drop_order,
+        width,
+    );
     let rows = full_rows
         .into_iter()
         .map(|(cells, health)| (keep.iter().map(|c| cells[*c].clone()).collect(), health))
@@ -185,7 +220,7 @@ fn table<R: TableRow, K>(
     ));
     TableModel {
         title,
-        columns: keep.iter().map(|c| R::COLUMNS[*c]).collect(),
+        columns: keep.iter().map(|c| R::COLUMNS[*c + from]).collect(),
         widths,
         rows,
         selected: (!view.visible.is_empty()).then(|| view.selected.saturating_sub(view.offset)),

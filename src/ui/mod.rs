@@ -2,9 +2,12 @@
 //! screen; the run loop compares it with the last one and only then calls
 //! `draw`, so an idle cockpit writes nothing to the terminal.
 
+pub mod doc;
+pub mod docs;
 pub mod draw;
 pub mod frame;
 pub mod tui;
+pub mod widgets;
 
 pub use draw::draw;
 pub use frame::FrameModel;
