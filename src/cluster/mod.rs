@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod intake;
+pub mod logs;
 pub mod metrics;
 pub mod watch;
 

@@ -6,6 +6,7 @@ pub mod events;
 pub mod filter;
 pub mod history;
 pub mod hpa;
+pub mod logs;
 pub mod overview;
 pub mod pod_detail;
 pub mod quantity;

@@ -2,7 +2,7 @@
 //! rollout status` does (kubectl pkg/polymorphichelpers/rollout_status.go),
 //! so an operator reading kockpit next to a terminal sees the same sentence.
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus};
 
 use crate::model::rows::Health;
 
@@ -84,7 +84,9 @@ pub fn rollout_status(d: &Deployment) -> RolloutStatus {
 fn kubectl_status(d: &Deployment) -> (Phase, String, bool) {
     // Go's %q: the name in double quotes.
     let name = format!("{:?}", d.metadata.name.as_deref().unwrap_or(""));
-    let status = d.status.clone().unwrap_or_default();
+    let default = DeploymentStatus::default();
+    // Borrowed, not cloned: the deployments list asks this of every row.
+    let status = d.status.as_ref().unwrap_or(&default);
     let generation = d.metadata.generation.unwrap_or(0);
     if generation > status.observed_generation.unwrap_or(0) {
         return (

@@ -2,4 +2,5 @@
 //! struct with theme styles.
 
 pub mod hpa_chart;
+pub mod logs;
 pub mod rollout;

@@ -18,7 +18,8 @@ use crate::model::rows::Health;
 
 pub use crate::model::rollout::RolloutView;
 
-/// Below this height the header shrinks to two lines.
+/// Below this height the header keeps only the status sentence and one
+/// line of strategy and counts.
 const COMPACT_HEIGHT: u16 = 20;
 /// The tree keeps at least this many rows before it shows column names.
 const TREE_MIN_ROWS: u16 = 4;
@@ -51,8 +52,8 @@ pub fn draw_rollout(f: &mut Frame, area: Rect, model: &RolloutView, theme: &Them
 
 /// Rows for the conditions, given `avail` rows below the progress bar. The
 /// tree comes first; conditions get two rows at least (the header already
-/// states a stall), all of theirs when the tree leaves room, and none on a
-/// very short screen.
+/// states a stall), up to four when the tree leaves room, and none on a very
+/// short screen.
 fn conditions_height(avail: u16, tree_h: usize, conditions: usize) -> u16 {
     if conditions == 0 || avail < CONDITIONS_MIN_AREA {
         return 0;

@@ -1,0 +1,122 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The log pipeline against the demo cluster, reached through its kubeconfig
+//! like any cluster: a deployment's pods followed as one merged stream, and
+//! a replacement pod attached on its own when one is deleted.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kockpit::cluster::logs::{LogOptions, LogSession, LogTarget};
+use kockpit::demo::{DemoCluster, DemoOptions};
+use kockpit::model::logs::LineKind;
+use kube::api::{Api, DeleteParams};
+use kube::Client;
+
+async fn client(cluster: &DemoCluster) -> Client {
+    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .unwrap();
+    Client::try_from(config).unwrap()
+}
+
+/// Pods with at least one normal line in the buffer.
+fn pods_heard(session: &LogSession) -> HashSet<String> {
+    session.with_buffer(|b| {
+        b.lines()
+            .iter()
+            .filter(|l| l.kind == LineKind::Normal)
+            .filter_map(|l| b.sources.get(l.source).map(|s| s.pod.clone()))
+            .collect()
+    })
+}
+
+/// What the session holds, for failure messages.
+fn dump(session: &LogSession) -> String {
+    session.with_buffer(|b| {
+        let lines: Vec<&str> = b
+            .lines()
+            .iter()
+            .rev()
+            .take(20)
+            .map(|l| l.text.as_str())
+            .collect();
+        format!(
+            "status {:?}, last lines (newest first) {lines:#?}",
+            b.status
+        )
+    })
+}
+
+async fn wait_until(session: &LogSession, what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}: {}", dump(session));
+}
+
+#[tokio::test]
+#[ignore = "needs demo log endpoint"]
+async fn a_deployments_pods_are_followed_and_replacements_attached() {
+    let cluster = DemoCluster::start(DemoOptions {
+        speed: 4.0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&cluster).await;
+    let deploy = Api::<Deployment>::namespaced(client.clone(), "shop")
+        .get("api")
+        .await
+        .unwrap();
+    let target = LogTarget::deployment(&deploy, None).unwrap();
+    let session = LogSession::start(client.clone(), target, LogOptions::default());
+
+    let pods = Api::<Pod>::namespaced(client.clone(), "shop");
+    let names: Vec<String> = pods
+        .list(&kube::api::ListParams::default().labels("app=api"))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    wait_until(&session, "lines from every api pod", || {
+        let heard = pods_heard(&session);
+        names.iter().all(|n| heard.contains(n))
+    })
+    .await;
+    session.with_buffer(|b| {
+        assert_eq!(b.status.target, "deploy/api");
+        assert_eq!(b.status.attached, 3);
+        assert_eq!(b.status.error, None);
+        // Everything that reached the buffer is clean.
+        assert!(b
+            .lines()
+            .iter()
+            .all(|l| !l.text.chars().any(char::is_control)));
+    });
+
+    // A deleted pod is detached; its replacement is attached by itself.
+    pods.delete(&names[0], &DeleteParams::default())
+        .await
+        .unwrap();
+    let detached = format!("- {}/", names[0]);
+    wait_until(&session, "the deleted pod's end marker", || {
+        session.with_buffer(|b| b.lines().iter().any(|l| l.text.starts_with(&detached)))
+    })
+    .await;
+    wait_until(&session, "lines from a replacement pod", || {
+        pods_heard(&session).iter().any(|p| !names.contains(p))
+    })
+    .await;
+    session.with_buffer(|b| assert_eq!(b.dropped(), 0));
+    drop(session);
+    cluster.shutdown().await;
+}
