@@ -26,7 +26,10 @@ fn fixtures() -> Data {
     let deployments: Vec<Deployment> = serde_json::from_value(v["deployments"].clone()).unwrap();
     let pods: Vec<Pod> = serde_json::from_value(v["pods"].clone()).unwrap();
     let events = serde_json::from_value(v["events"].clone()).unwrap();
-    Data::from_objects(deployments, pods).with_events(events)
+    let rss = serde_json::from_value(v["replicasets"].clone()).unwrap();
+    Data::from_objects(deployments, pods)
+        .with_events(events)
+        .with_replicasets(rss)
 }
 
 fn now() -> DateTime<Utc> {
@@ -57,7 +60,7 @@ fn screen_sized(app: &mut App, data: &Data, w: u16, h: u16) -> String {
     app.term_width = w;
     let rows = app.page_rows;
     app.view_mut().scroll_into_view(rows);
-    let model = frame::build(app, data, &Keymap::builtin(), Liveness::Live, now());
+    let model = frame::build(app, data, &Keymap::builtin(), Liveness::Live, now(), None);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
         .unwrap();
@@ -226,7 +229,7 @@ fn stale_data_is_announced_in_the_header() {
         reason: "connection refused".into(),
         last_update_secs: Some(12),
     };
-    let model = frame::build(&app, &data, &Keymap::builtin(), stale, now());
+    let model = frame::build(&app, &data, &Keymap::builtin(), stale, now(), None);
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
     term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
         .unwrap();
@@ -242,7 +245,7 @@ fn crashlooping_rows_use_the_failed_colour() {
     let data = fixtures();
     let mut app = app(&data);
     press(&mut app, &data, "3");
-    let model = frame::build(&app, &data, &Keymap::builtin(), Liveness::Live, now());
+    let model = frame::build(&app, &data, &Keymap::builtin(), Liveness::Live, now(), None);
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
     let theme = Theme::builtin();
     term.draw(|f| kockpit::ui::draw(f, &model, &theme)).unwrap();
@@ -334,4 +337,59 @@ fn pod_detail_masks_secrets_and_reveals_one_key_at_a_time() {
     assert!(app.revealed.is_none());
     let text = screen_sized(&mut app, &data, W, 30);
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn deployment_detail_shows_the_rollout_tree_and_its_events() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "d");
+    assert_eq!(
+        app.view().screen,
+        Screen::Deployment(ObjKey::new("shop", "api"))
+    );
+    let text = screen_sized(&mut app, &data, W, 32);
+    assert!(text.contains("api-7d9f8b6c5d"), "{text}");
+    assert!(text.contains("api-7d9f8b6c5d-abcde"), "{text}");
+    assert!(
+        text.contains("Scaled up replica set api-7d9f8b6c5d from 2 to 3"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn logs_keys_become_log_commands_and_esc_leaves() {
+    use kockpit::app::update::LogCmd;
+    let data = fixtures();
+    let mut app = app(&data);
+    let effects = press(&mut app, &data, "l");
+    match effects.last() {
+        Some(Effect::OpenLogs(r)) => {
+            assert_eq!(r.label, "deploy/api");
+            assert_eq!(r.selector.as_deref(), Some("app=api"));
+        }
+        other => panic!("expected OpenLogs, got {other:?}"),
+    }
+    assert_eq!(app.view().screen, Screen::Logs);
+    assert_eq!(
+        press(&mut app, &data, "f"),
+        vec![Effect::Log(LogCmd::TogglePause)]
+    );
+    assert_eq!(
+        press(&mut app, &data, "k"),
+        vec![Effect::Log(LogCmd::ScrollUp(1))]
+    );
+    assert_eq!(
+        press(&mut app, &data, "/error\n").last(),
+        Some(&Effect::Log(LogCmd::Filter("error".into())))
+    );
+    assert_eq!(
+        press(&mut app, &data, ":since 5m\n").last(),
+        Some(&Effect::Log(LogCmd::Since(300)))
+    );
+    press(&mut app, &data, ":since soon\n");
+    assert!(app.flash.as_ref().is_some_and(|f| f.error));
+    press(&mut app, &data, "\u{1b}");
+    assert_eq!(app.view().screen, Screen::Deployments);
 }

@@ -122,7 +122,10 @@ impl Data {
 }
 
 fn deployment_search(r: &DeploymentRow) -> String {
-    format!("{}/{} {} {}", r.namespace, r.name, r.ready, r.images)
+    format!(
+        "{}/{} {} {} {} {}",
+        r.namespace, r.name, r.ready, r.images, r.status, r.status_message
+    )
 }
 
 fn pod_search(r: &PodRow) -> String {

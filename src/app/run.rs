@@ -10,8 +10,11 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use super::data::Data;
 use super::effects;
+use super::logs::OpenLogs;
+use super::state::Screen;
 use super::state::{now, App, ClusterInfo, Flash};
 use super::update::{key_to_msg, update, Effect};
+use crate::cluster::logs::LogOptions;
 use crate::cluster::watch::Scope;
 use crate::cluster::{Connection, Kind, Watchers};
 use crate::config::keymap::Keymap;
@@ -55,6 +58,7 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_drawn: Option<FrameModel> = None;
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut logs: Option<OpenLogs> = None;
     let mut last_rebuild = Instant::now() - MIN_REBUILD_INTERVAL;
 
     loop {
@@ -63,7 +67,18 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
         app.term_width = size.width;
         let rows = app.page_rows;
         app.view_mut().scroll_into_view(rows);
-        let model = frame::build(&app, &data, &opts.keymap, liveness(&watchers), now());
+        let log_view = match (&logs, app.view().screen == Screen::Logs) {
+            (Some(l), true) => Some(l.view(&app, size.height.saturating_sub(2), size.width)),
+            _ => None,
+        };
+        let model = frame::build(
+            &app,
+            &data,
+            &opts.keymap,
+            liveness(&watchers),
+            now(),
+            log_view,
+        );
         if last_drawn.as_ref() != Some(&model) {
             tui.terminal
                 .draw(|f| crate::ui::draw(f, &model, &opts.theme))?;
@@ -71,6 +86,10 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
         }
         if app.quit {
             break;
+        }
+        // Leaving the log view closes its streams.
+        if logs.is_some() && !app.views.iter().any(|v| v.screen == Screen::Logs) {
+            logs = None;
         }
         tokio::select! {
             ev = events.next() => match ev {
@@ -85,7 +104,20 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
                             }
                             Effect::FetchSecretKeys(key) => effects::fetch_secret_keys(conn.client.clone(), key, done_tx.clone()),
                             Effect::RevealSecret(key, item) => effects::reveal_secret(conn.client.clone(), key, item, done_tx.clone()),
-                            Effect::OpenLogs(_request) => {}
+                            Effect::OpenLogs(request) => match OpenLogs::start(&conn.client, request, LogOptions::default()) {
+                                Ok(l) => {
+                                    app.log_state = Default::default();
+                                    logs = Some(l);
+                                }
+                                Err(e) => app.flash = Some(Flash { text: e, error: true }),
+                            },
+                            Effect::Log(cmd) => {
+                                if let Some(l) = logs.as_mut() {
+                                    if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
+                                        logs = Some(replacement);
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -110,6 +142,7 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
                 last_rebuild = Instant::now();
             }
             Some(done) = done_rx.recv() => effects::apply(&mut app, done),
+            _ = wait_logs(&logs) => {}
             _ = tick.tick() => {}
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -117,6 +150,13 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
     }
     drop(tui);
     Ok(())
+}
+
+async fn wait_logs(logs: &Option<OpenLogs>) {
+    match logs {
+        Some(l) => l.changed().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn liveness(w: &Watchers) -> Liveness {

@@ -178,6 +178,9 @@ pub struct App {
     pub secret_keys: std::collections::HashMap<ObjKey, Result<Vec<String>, String>>,
     /// The one secret value on screen: (secret, key) and its value.
     pub revealed: Option<(ObjKey, String, String)>,
+    /// The log view's settings (filter, pause, wrap...); the stream itself
+    /// lives in the run loop.
+    pub log_state: crate::model::logs::LogViewState,
     /// Table rows that fit on screen; page keys move by this much.
     pub page_rows: usize,
     /// Terminal width, for fitting table columns.
@@ -195,6 +198,7 @@ impl App {
             flash: None,
             secret_keys: Default::default(),
             revealed: None,
+            log_state: Default::default(),
             cluster,
             namespace,
             home_namespace,

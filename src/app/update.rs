@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::action::Action;
 use super::data::Data;
 use super::state::{App, Flash, Mode, ObjKey, Owner, Screen, Sort, View};
+pub use crate::cluster::logs::selector_string;
 use crate::config::keymap::Keymap;
 use crate::model::events::EventRow;
 use crate::model::filter::Filter;
@@ -36,6 +37,27 @@ pub enum Effect {
     RevealSecret(ObjKey, String),
     /// Start streaming logs.
     OpenLogs(LogRequest),
+    /// Something for the open log stream.
+    Log(LogCmd),
+}
+
+/// Log view commands that need the stream's buffer or restart the stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LogCmd {
+    ScrollUp(usize),
+    ScrollDown(usize),
+    TogglePause,
+    Follow,
+    Wrap,
+    Timestamps,
+    Previous,
+    Save,
+    /// `/text` includes, `/!text` excludes.
+    Filter(String),
+    Highlight(String),
+    /// `:since 5m`, `:tail 200`: restart the stream with these.
+    Since(i64),
+    Tail(i64),
 }
 
 /// Whose logs to stream.
@@ -51,8 +73,9 @@ pub struct LogRequest {
 }
 
 /// Commands `:` understands, for completion and help.
-pub const COMMANDS: [&str; 11] = [
-    "overview", "deploy", "pods", "hpa", "events", "logs", "ns", "ctx", "help", "quit", "q",
+pub const COMMANDS: [&str; 14] = [
+    "overview", "deploy", "pods", "hpa", "events", "logs", "hl", "since", "tail", "ns", "ctx",
+    "help", "quit", "q",
 ];
 
 pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
@@ -114,6 +137,9 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
             let input = std::mem::take(&mut app.input);
             let mode = std::mem::replace(&mut app.mode, Mode::Normal);
             match mode {
+                Mode::Filter if app.view().screen == Screen::Logs => {
+                    Effect::Log(LogCmd::Filter(input))
+                }
                 Mode::Filter => {
                     set_filter(app, &input);
                     Effect::None
@@ -136,6 +162,30 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         return Effect::None;
     }
     let page = app.page_rows.max(1);
+    if app.view().screen == Screen::Logs {
+        let cmd = match action {
+            Action::Up => Some(LogCmd::ScrollUp(1)),
+            Action::Down => Some(LogCmd::ScrollDown(1)),
+            Action::PageUp => Some(LogCmd::ScrollUp(page)),
+            Action::PageDown => Some(LogCmd::ScrollDown(page)),
+            Action::Top => Some(LogCmd::ScrollUp(usize::MAX / 2)),
+            Action::Bottom => Some(LogCmd::Follow),
+            Action::LogFollow => Some(LogCmd::TogglePause),
+            Action::LogWrap => Some(LogCmd::Wrap),
+            Action::LogTimestamps => Some(LogCmd::Timestamps),
+            Action::LogPrevious => Some(LogCmd::Previous),
+            Action::LogSave => Some(LogCmd::Save),
+            Action::Filter => {
+                app.mode = Mode::Filter;
+                app.input.clear();
+                return Effect::None;
+            }
+            _ => None,
+        };
+        if let Some(cmd) = cmd {
+            return Effect::Log(cmd);
+        }
+    }
     match action {
         Action::Quit => app.quit = true,
         Action::Help => app.help = true,
@@ -339,28 +389,6 @@ fn logs(app: &mut App, data: &Data) -> Effect {
     }
 }
 
-/// A LabelSelector as the `labelSelector` query parameter spells it.
-pub fn selector_string(
-    sel: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-) -> String {
-    let mut parts: Vec<String> = sel
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in sel.match_expressions.iter().flatten() {
-        let values = e.values.clone().unwrap_or_default().join(",");
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({values})", e.key),
-            "NotIn" => format!("{} notin ({values})", e.key),
-            "Exists" => e.key.clone(),
-            _ => format!("!{}", e.key),
-        });
-    }
-    parts.join(",")
-}
-
 /// The secret lines of the pod detail, in display order: a Secret the pod
 /// reads whole expands to its keys once they were fetched.
 pub fn secret_lines(
@@ -439,7 +467,7 @@ fn switch(app: &mut App, screen: Screen) {
 }
 
 fn live_filter(app: &mut App) {
-    if app.mode == Mode::Filter {
+    if app.mode == Mode::Filter && app.view().screen.is_table() {
         let text = app.input.clone();
         set_filter(app, &text);
     }
@@ -498,6 +526,33 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
         "hpa" | "horizontalpodautoscalers" | "autoscaling" => switch(app, Screen::Hpas),
         "events" | "event" | "ev" => switch(app, Screen::Events),
         "logs" | "log" => return log_command(app, data, arg, words.collect()),
+        "hl" | "highlight" => {
+            return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
+        }
+        "since" => {
+            return match arg.and_then(parse_duration_secs) {
+                Some(secs) => Effect::Log(LogCmd::Since(secs)),
+                None => {
+                    app.flash = Some(Flash {
+                        text: "usage: :since 30s | 5m | 2h".into(),
+                        error: true,
+                    });
+                    Effect::None
+                }
+            };
+        }
+        "tail" => {
+            return match arg.and_then(|a| a.parse::<i64>().ok()).filter(|n| *n >= 0) {
+                Some(n) => Effect::Log(LogCmd::Tail(n)),
+                None => {
+                    app.flash = Some(Flash {
+                        text: "usage: :tail LINES".into(),
+                        error: true,
+                    });
+                    Effect::None
+                }
+            };
+        }
         "ns" | "namespace" => {
             return match arg {
                 None => {
@@ -597,6 +652,20 @@ fn log_command(app: &mut App, data: &Data, arg: Option<&str>, rest: Vec<&str>) -
             Effect::None
         }
     }
+}
+
+/// `30s`, `5m`, `2h`, `1d` → seconds.
+fn parse_duration_secs(s: &str) -> Option<i64> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 fn rescope(app: &mut App, ns: Option<String>) -> Effect {

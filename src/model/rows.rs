@@ -9,6 +9,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
 use super::age::to_chrono;
+use super::rollout::{revision, rollout_status, strategy_text, Phase};
 
 /// How a row should look: the theme maps this to a colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,6 +29,13 @@ pub struct DeploymentRow {
     pub up_to_date: i32,
     pub available: i32,
     pub images: String,
+    /// `RollingUpdate 25%/25%` or `Recreate`.
+    pub strategy: String,
+    pub revision: Option<i64>,
+    /// Complete / Progressing / Paused / Stalled, as `kubectl rollout status` decides.
+    pub status: String,
+    /// kubectl's rollout status sentence, for the detail and the filter.
+    pub status_message: String,
     pub created: Option<DateTime<Utc>>,
     pub health: Health,
 }
@@ -50,14 +58,13 @@ pub fn deployment_row(d: &Deployment) -> DeploymentRow {
                 .join(",")
         })
         .unwrap_or_default();
+    let rollout = rollout_status(d);
     let health = if d.metadata.deletion_timestamp.is_some() {
         Health::Gone
-    } else if ready >= spec_replicas && updated >= spec_replicas && available >= spec_replicas {
-        Health::Ok
-    } else if available == 0 && spec_replicas > 0 {
+    } else if rollout.phase == Phase::Complete && available == 0 && spec_replicas > 0 {
         Health::Failed
     } else {
-        Health::Progressing
+        rollout.phase.health()
     };
     DeploymentRow {
         namespace: d.metadata.namespace.clone().unwrap_or_default(),
@@ -66,6 +73,10 @@ pub fn deployment_row(d: &Deployment) -> DeploymentRow {
         up_to_date: updated,
         available,
         images,
+        strategy: strategy_text(d),
+        revision: revision(&d.metadata),
+        status: rollout.phase.as_str().to_string(),
+        status_message: rollout.message,
         created: d.metadata.creation_timestamp.as_ref().map(to_chrono),
         health,
     }
@@ -318,7 +329,8 @@ mod tests {
         .unwrap();
         let row = deployment_row(&d);
         assert_eq!(row.ready, "0/2");
-        assert_eq!(row.health, Health::Failed);
+        assert_eq!(row.status, "Progressing");
+        assert_eq!(row.strategy, "RollingUpdate 25%/25%");
     }
 
     #[test]

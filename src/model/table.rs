@@ -53,10 +53,13 @@ impl TableRow for DeploymentRow {
         "UP-TO-DATE",
         "AVAILABLE",
         "IMAGES",
+        "STRATEGY",
+        "REVISION",
+        "STATUS",
         "AGE",
     ];
-    const MAX_WIDTHS: &'static [u16] = &[20, 40, 7, 10, 9, 60, 8];
-    const DROP_ORDER: &'static [usize] = &[3, 4, 0];
+    const MAX_WIDTHS: &'static [u16] = &[20, 40, 7, 10, 9, 0, 22, 8, 11, 8];
+    const DROP_ORDER: &'static [usize] = &[3, 4, 7, 6, 0];
 
     fn namespace(&self) -> &str {
         &self.namespace
@@ -74,6 +77,9 @@ impl TableRow for DeploymentRow {
             self.up_to_date.to_string(),
             self.available.to_string(),
             self.images.clone(),
+            self.strategy.clone(),
+            self.revision.map_or_else(|| "-".into(), |r| r.to_string()),
+            self.status.clone(),
             age(self.created, now),
         ]
     }
@@ -84,7 +90,10 @@ impl TableRow for DeploymentRow {
             3 => SortKey::Num(self.up_to_date.into()),
             4 => SortKey::Num(self.available.into()),
             5 => SortKey::Text(&self.images),
-            6 => age_key(self.created),
+            6 => SortKey::Text(&self.strategy),
+            7 => SortKey::Num(self.revision.unwrap_or(0)),
+            8 => SortKey::Text(&self.status),
+            9 => age_key(self.created),
             _ => SortKey::Text(&self.name),
         }
     }

@@ -22,6 +22,14 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
     match &model.body {
         Body::Table(t) => draw_table(f, body, t, &model.liveness, theme),
         Body::Doc(d) => crate::ui::doc::draw_doc(f, body, d, theme),
+        Body::Rollout(view, events) => {
+            let events_h = (events.lines.len() as u16 + 2).clamp(3, body.height / 3);
+            let [top, bottom] =
+                Layout::vertical([Constraint::Min(8), Constraint::Length(events_h)]).areas(body);
+            crate::ui::widgets::rollout::draw_rollout(f, top, view, theme);
+            crate::ui::doc::draw_doc(f, bottom, events, theme);
+        }
+        Body::Logs(view) => crate::ui::widgets::logs::draw_logs(f, body, view, theme),
     }
     draw_footer(f, footer, &model.footer, theme);
     if let Some(help) = &model.help {

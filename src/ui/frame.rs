@@ -5,8 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::data::{Data, Item};
+use crate::app::state::ObjKey;
 use crate::app::state::{App, Mode, Screen, View};
 use crate::config::keymap::Keymap;
+use crate::model::logs::LogView;
+use crate::model::rollout::{rollout_view, RolloutView};
 use crate::model::rows::Health;
 use crate::model::table::{fit_columns, TableRow};
 use crate::ui::doc::{Doc, Role};
@@ -48,6 +51,9 @@ pub enum Footer {
 pub enum Body {
     Table(TableModel),
     Doc(Doc),
+    /// A deployment's rollout tree, with its events below.
+    Rollout(Box<RolloutView>, Doc),
+    Logs(LogView),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +81,7 @@ pub fn build(
     keymap: &Keymap,
     liveness: Liveness,
     now: DateTime<Utc>,
+    logs: Option<LogView>,
 ) -> FrameModel {
     let view = app.view();
     let ns_label = app.namespace.clone().unwrap_or_else(|| "all".into());
@@ -84,6 +91,15 @@ pub fn build(
         Screen::Events => Body::Table(table(app, view, &data.events, now, &ns_label)),
         Screen::Overview => Body::Doc(overview_doc(app, data, now)),
         Screen::Pod(key) => Body::Doc(pod_doc(app, data, key, now)),
+        Screen::Deployment(key) => deployment_body(data, key, now),
+        Screen::Logs => match logs {
+            Some(view) => Body::Logs(view),
+            None => {
+                let mut doc = Doc::new("logs");
+                doc.line(&[("no log stream open (l on a pod or deployment)", Role::Dim)]);
+                Body::Doc(doc)
+            }
+        },
         other => {
             let mut doc = Doc::new(other.title());
             doc.line(&[("coming soon", Role::Dim)]);
@@ -230,4 +246,57 @@ fn table<R: TableRow, K>(
             "nothing matches the filter".into()
         },
     }
+}
+
+fn deployment_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
+    let found = data
+        .deployments
+        .iter()
+        .find(|it| it.row.namespace == key.namespace && it.row.name == key.name);
+    let Some(item) = found else {
+        let mut doc = Doc::new(format!("deployment {}/{}", key.namespace, key.name));
+        doc.line(&[(
+            "this deployment no longer exists (esc to go back)",
+            Role::Gone,
+        )]);
+        return Body::Doc(doc);
+    };
+    let pods: Vec<std::sync::Arc<k8s_openapi::api::core::v1::Pod>> = data
+        .pods
+        .iter()
+        .filter(|p| p.row.namespace == key.namespace)
+        .map(|p| std::sync::Arc::clone(&p.obj))
+        .collect();
+    let view = rollout_view(&item.obj, &data.replicasets, &pods, now, None);
+    let mut events = Doc::new("events");
+    let mut rows: Vec<_> = data
+        .events
+        .iter()
+        .filter(|e| {
+            e.row.namespace == key.namespace
+                && (e.row.is_about("Deployment", &key.namespace, &key.name)
+                    || (e.row.object_kind == "ReplicaSet"
+                        && e.row.object_name.starts_with(&format!("{}-", key.name))))
+        })
+        .collect();
+    rows.sort_by_key(|e| std::cmp::Reverse(e.row.last_seen));
+    if rows.is_empty() {
+        events.line(&[("no events", Role::Dim)]);
+    }
+    for e in rows.iter().take(30) {
+        let role = if e.row.warning {
+            Role::Warning
+        } else {
+            Role::Text
+        };
+        events.push(vec![
+            (
+                format!("{:>6}  ", crate::model::age::age(e.row.last_seen, now)),
+                Role::Dim,
+            ),
+            (format!("{:<20} ", e.row.reason), role),
+            (e.row.message.clone(), Role::Text),
+        ]);
+    }
+    Body::Rollout(Box::new(view), events)
 }
