@@ -116,6 +116,9 @@ pub struct KindHealth {
     pub last_event: Option<Instant>,
     /// The current error and when the trouble started; `None` while live.
     pub error: Option<(String, Instant)>,
+    /// The server does not serve this kind (404) or we may not list it
+    /// (403): not an outage, so the data is not called stale for it.
+    pub unavailable: Option<String>,
 }
 
 /// Per-kind liveness, read by the UI to say when data is stale.
@@ -130,12 +133,27 @@ impl WatchHealth {
             .unwrap_or_default()
     }
 
+    /// A lasting condition (not served, forbidden); returns whether it is new.
+    fn record_unavailable(&self, kind: Kind, why: String) -> bool {
+        let Ok(mut map) = self.0.lock() else {
+            return false;
+        };
+        let h = map.entry(kind).or_default();
+        let changed = h.unavailable.as_deref() != Some(why.as_str());
+        h.unavailable = Some(why);
+        h.error = None;
+        changed
+    }
+
     /// Returns whether the healthy/unhealthy state flipped.
     fn record(&self, kind: Kind, synced: bool, error: Option<String>) -> bool {
         let Ok(mut map) = self.0.lock() else {
             return false;
         };
         let h = map.entry(kind).or_default();
+        if error.is_none() {
+            h.unavailable = None;
+        }
         let was_failing = h.error.is_some();
         match error {
             Some(e) => {
@@ -211,8 +229,12 @@ impl Watchers {
         }
     }
 
+    /// Every kind has listed once, or is known to be unavailable.
     pub fn all_synced(&self) -> bool {
-        Kind::RESOURCES.iter().all(|k| self.health.get(*k).synced)
+        Kind::RESOURCES.iter().all(|k| {
+            let h = self.health.get(*k);
+            h.synced || h.unavailable.is_some()
+        })
     }
 }
 
@@ -272,7 +294,11 @@ impl Spawner<'_> {
                     }
                     Err(e) => {
                         tracing::warn!(kind = kind.label(), error = %e, "watch error");
-                        if health.record(kind, false, Some(one_line(&e))) {
+                        let flipped = match lasting(&e) {
+                            Some(why) => health.record_unavailable(kind, why),
+                            None => health.record(kind, false, Some(one_line(&e))),
+                        };
+                        if flipped {
                             changes.mark(Kind::Health);
                         }
                     }
@@ -280,6 +306,24 @@ impl Spawner<'_> {
             }
         }));
         reader
+    }
+}
+
+/// 404 and 403 on list are answers, not outages: the kind is not served,
+/// or this user may not list it here.
+fn lasting(e: &watcher::Error) -> Option<String> {
+    let status = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => s,
+        _ => return None,
+    };
+    match status.code {
+        404 => Some("not served by this cluster".into()),
+        403 => Some(format!(
+            "forbidden: {}",
+            crate::model::sanitize::clean(&status.message)
+        )),
+        _ => None,
     }
 }
 
