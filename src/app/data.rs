@@ -8,7 +8,6 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::reflector::Store;
-use kube::ResourceExt;
 
 use crate::cluster::metrics::PodUsage;
 use crate::cluster::{Kind, Stores};
@@ -64,15 +63,32 @@ impl Data {
     /// New usage figures: only the pod rows change.
     pub fn set_usage(&mut self, usage: HashMap<(String, String), PodUsage>) {
         self.usage = usage;
-        let pods = self.pods.iter().map(|it| Arc::clone(&it.obj)).collect();
+        let pods = std::mem::take(&mut self.pods)
+            .into_iter()
+            .map(|it| it.obj)
+            .collect();
         self.refresh_pods(pods);
     }
 
     fn refresh_pods(&mut self, pods: Vec<Arc<Pod>>) {
+        self.set_pods(pods);
+    }
+
+    /// Replaces the pod rows. The store hands back the same `Arc` for an
+    /// object that did not change, so only changed pods are re-derived: a
+    /// burst of 100 changes among 10,000 pods costs 100 rows, not 10,000.
+    pub fn set_pods(&mut self, pods: Vec<Arc<Pod>>) {
+        let mut old: HashMap<*const Pod, Item<PodRow, Pod>> = std::mem::take(&mut self.pods)
+            .into_iter()
+            .map(|it| (Arc::as_ptr(&it.obj), it))
+            .collect();
         let usage = &self.usage;
         self.pods = pods
             .into_iter()
             .map(|obj| {
+                if let Some(item) = old.remove(&Arc::as_ptr(&obj)) {
+                    return item;
+                }
                 let mut row = pod_row(&obj);
                 if let Some(u) = usage.get(&(row.namespace.clone(), row.name.clone())) {
                     row.cpu = Some(u.cpu_cores);
@@ -149,7 +165,12 @@ where
     K: kube::Resource<DynamicType = ()> + Clone + 'static,
 {
     let mut objs = store.state();
-    objs.sort_by_cached_key(|o| (o.namespace(), o.name_any()));
+    // Compares borrowed names: no allocation per comparison.
+    objs.sort_unstable_by(|a, b| {
+        let (ma, mb) = (a.meta(), b.meta());
+        (ma.namespace.as_deref(), ma.name.as_deref())
+            .cmp(&(mb.namespace.as_deref(), mb.name.as_deref()))
+    });
     objs
 }
 
