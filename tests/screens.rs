@@ -27,9 +27,11 @@ fn fixtures() -> Data {
     let pods: Vec<Pod> = serde_json::from_value(v["pods"].clone()).unwrap();
     let events = serde_json::from_value(v["events"].clone()).unwrap();
     let rss = serde_json::from_value(v["replicasets"].clone()).unwrap();
+    let hpas = serde_json::from_value(v["hpas"].clone()).unwrap();
     Data::from_objects(deployments, pods)
         .with_events(events)
         .with_replicasets(rss)
+        .with_hpas(hpas, now())
 }
 
 fn now() -> DateTime<Utc> {
@@ -392,4 +394,21 @@ fn logs_keys_become_log_commands_and_esc_leaves() {
     assert!(app.flash.as_ref().is_some_and(|f| f.error));
     press(&mut app, &data, "\u{1b}");
     assert_eq!(app.view().screen, Screen::Deployments);
+}
+
+#[test]
+fn hpa_table_shows_every_metric_and_the_chart_opens() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, "4");
+    let text = screen(&mut app, &data);
+    assert!(text.contains("Deployment/api"), "{text}");
+    assert!(text.contains("cpu: 85%/60%"), "{text}");
+    assert!(text.contains("requests_per_second: 140/100"), "{text}");
+    assert!(!text.contains("<unknown>"), "{text}");
+    insta::assert_snapshot!(text);
+    press(&mut app, &data, "\n");
+    assert_eq!(app.view().screen, Screen::Hpa(ObjKey::new("shop", "api")));
+    let text = screen_sized(&mut app, &data, W, 32);
+    assert!(text.contains("TooManyReplicas"), "{text}");
 }

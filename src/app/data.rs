@@ -12,6 +12,8 @@ use kube::runtime::reflector::Store;
 use crate::cluster::metrics::PodUsage;
 use crate::cluster::{Kind, Stores};
 use crate::model::events::{event_row, EventRow};
+use crate::model::history::HpaHistory;
+use crate::model::hpa::{hpa_row, HpaRow};
 use crate::model::rows::{deployment_row, pod_row, DeploymentRow, PodRow};
 
 /// A row with the object it came from and the text `/` searches.
@@ -28,7 +30,9 @@ pub struct Data {
     pub pods: Vec<Item<PodRow, Pod>>,
     pub events: Vec<Item<EventRow, Event>>,
     pub replicasets: Vec<Arc<ReplicaSet>>,
-    pub hpas: Vec<Arc<HorizontalPodAutoscaler>>,
+    pub hpas: Vec<Item<HpaRow, HorizontalPodAutoscaler>>,
+    /// Replicas and metrics of every HPA since kockpit started, for charts.
+    pub hpa_history: HpaHistory,
     pub services: Vec<Arc<Service>>,
     pub endpointslices: Vec<Arc<EndpointSlice>>,
     /// CPU and memory per (namespace, pod), when the cluster serves metrics.
@@ -48,7 +52,7 @@ impl Data {
             Kind::Pods => self.refresh_pods(sorted(&stores.pods)),
             Kind::Events => self.events = items(sorted(&stores.events), event_row, event_search),
             Kind::ReplicaSets => self.replicasets = sorted(&stores.replicasets),
-            Kind::Hpas => self.hpas = sorted(&stores.hpas),
+            Kind::Hpas => self.set_hpas(sorted(&stores.hpas), chrono::Utc::now()),
             Kind::Services => self.services = sorted(&stores.services),
             Kind::EndpointSlices => self.endpointslices = sorted(&stores.endpointslices),
             Kind::Metrics => {
@@ -131,9 +135,35 @@ impl Data {
         self
     }
 
-    pub fn with_hpas(mut self, hpas: Vec<HorizontalPodAutoscaler>) -> Self {
-        self.hpas = hpas.into_iter().map(Arc::new).collect();
+    pub fn with_hpas(
+        mut self,
+        hpas: Vec<HorizontalPodAutoscaler>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        self.set_hpas(hpas.into_iter().map(Arc::new).collect(), at);
         self
+    }
+
+    /// New HPA rows, each also recorded in the history the charts draw.
+    pub fn set_hpas(
+        &mut self,
+        hpas: Vec<Arc<HorizontalPodAutoscaler>>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.hpas = items(hpas, hpa_row, hpa_search);
+        for it in &self.hpas {
+            self.hpa_history.record_row(&it.row, at);
+        }
+    }
+
+    /// Called on the clock tick: keeps flat stretches of the charts moving.
+    /// Returns whether any history changed.
+    pub fn tick_history(&mut self, at: chrono::DateTime<chrono::Utc>) -> bool {
+        let mut changed = false;
+        for it in &self.hpas {
+            changed |= self.hpa_history.record_row(&it.row, at);
+        }
+        changed
     }
 }
 
@@ -149,6 +179,10 @@ fn pod_search(r: &PodRow) -> String {
         "{}/{} {} {} {} {}",
         r.namespace, r.name, r.ready, r.status, r.node, r.owner
     )
+}
+
+fn hpa_search(r: &HpaRow) -> String {
+    format!("{}/{} {} {}", r.namespace, r.name, r.reference, r.targets)
 }
 
 fn event_search(r: &EventRow) -> String {

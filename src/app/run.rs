@@ -143,7 +143,9 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
             }
             Some(done) = done_rx.recv() => effects::apply(&mut app, done),
             _ = wait_logs(&logs) => {}
-            _ = tick.tick() => {}
+            _ = tick.tick() => {
+                data.tick_history(now());
+            }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         }

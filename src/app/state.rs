@@ -229,6 +229,7 @@ impl App {
                 Screen::Deployments => refresh_view(view, &data.deployments),
                 Screen::Pods => refresh_view(view, &data.pods),
                 Screen::Events => refresh_view(view, &data.events),
+                Screen::Hpas => refresh_view(view, &data.hpas),
                 _ => {}
             }
         }

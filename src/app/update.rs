@@ -11,6 +11,7 @@ pub use crate::cluster::logs::selector_string;
 use crate::config::keymap::Keymap;
 use crate::model::events::EventRow;
 use crate::model::filter::Filter;
+use crate::model::hpa::HpaRow;
 use crate::model::rows::{DeploymentRow, PodRow};
 use crate::model::selector::Selector;
 use crate::model::table::TableRow;
@@ -227,6 +228,7 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
                 Screen::Deployments => DeploymentRow::COLUMNS.len(),
                 Screen::Pods => PodRow::COLUMNS.len(),
                 Screen::Events => EventRow::COLUMNS.len(),
+                Screen::Hpas => HpaRow::COLUMNS.len(),
                 _ => return Effect::None,
             };
             let first = if app.all_namespaces() { 0 } else { 1 };
@@ -337,6 +339,8 @@ fn describe(app: &mut App, data: &Data) -> Effect {
             .map(|it| Screen::Deployment(ObjKey::new(&it.row.namespace, &it.row.name))),
         Screen::Pods => selected(app, &data.pods)
             .map(|it| Screen::Pod(ObjKey::new(&it.row.namespace, &it.row.name))),
+        Screen::Hpas => selected(app, &data.hpas)
+            .map(|it| Screen::Hpa(ObjKey::new(&it.row.namespace, &it.row.name))),
         _ => None,
     };
     if let Some(screen) = screen {

@@ -29,6 +29,7 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
             crate::ui::widgets::rollout::draw_rollout(f, top, view, theme);
             crate::ui::doc::draw_doc(f, bottom, events, theme);
         }
+        Body::Hpa(detail) => crate::ui::widgets::hpa_chart::draw_hpa_detail(f, body, detail, theme),
         Body::Logs(view) => crate::ui::widgets::logs::draw_logs(f, body, view, theme),
     }
     draw_footer(f, footer, &model.footer, theme);

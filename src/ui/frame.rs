@@ -8,6 +8,7 @@ use crate::app::data::{Data, Item};
 use crate::app::state::ObjKey;
 use crate::app::state::{App, Mode, Screen, View};
 use crate::config::keymap::Keymap;
+use crate::model::hpa::conditions as hpa_conditions;
 use crate::model::logs::LogView;
 use crate::model::rollout::{rollout_view, RolloutView};
 use crate::model::rows::Health;
@@ -15,6 +16,7 @@ use crate::model::table::{fit_columns, TableRow};
 use crate::ui::doc::{Doc, Role};
 use crate::ui::docs::overview::overview_doc;
 use crate::ui::docs::pod::pod_doc;
+use crate::ui::widgets::hpa_chart::{hpa_detail, HpaDetail};
 
 /// Is the data on screen live?
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +53,7 @@ pub enum Footer {
 pub enum Body {
     Table(TableModel),
     Doc(Doc),
+    Hpa(Box<HpaDetail>),
     /// A deployment's rollout tree, with its events below.
     Rollout(Box<RolloutView>, Doc),
     Logs(LogView),
@@ -89,6 +92,8 @@ pub fn build(
         Screen::Deployments => Body::Table(table(app, view, &data.deployments, now, &ns_label)),
         Screen::Pods => Body::Table(table(app, view, &data.pods, now, &ns_label)),
         Screen::Events => Body::Table(table(app, view, &data.events, now, &ns_label)),
+        Screen::Hpas => Body::Table(table(app, view, &data.hpas, now, &ns_label)),
+        Screen::Hpa(key) => hpa_body(data, key, now),
         Screen::Overview => Body::Doc(overview_doc(app, data, now)),
         Screen::Pod(key) => Body::Doc(pod_doc(app, data, key, now)),
         Screen::Deployment(key) => deployment_body(data, key, now),
@@ -161,7 +166,7 @@ fn hints(app: &App, view: &View) -> String {
     match view.screen {
         Screen::Deployments => parts.extend(["/:filter", "enter:pods", "d:detail", "l:logs"]),
         Screen::Pods => parts.extend(["/:filter", "enter:detail", "l:logs"]),
-        Screen::Hpas => parts.extend(["/:filter", "enter:detail"]),
+        Screen::Hpas => parts.extend(["/:filter", "enter:chart"]),
         Screen::Events => parts.extend(["/:filter", "enter:object"]),
         Screen::Pod(_) => parts.extend(["↑↓:secret", "x:reveal", "l:logs"]),
         Screen::Deployment(_) => parts.extend(["l:logs"]),
@@ -299,4 +304,48 @@ fn deployment_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
         ]);
     }
     Body::Rollout(Box::new(view), events)
+}
+
+fn hpa_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
+    let found = data
+        .hpas
+        .iter()
+        .find(|it| it.row.namespace == key.namespace && it.row.name == key.name);
+    let Some(item) = found else {
+        let mut doc = Doc::new(format!("hpa {}/{}", key.namespace, key.name));
+        doc.line(&[(
+            "this autoscaler no longer exists (esc to go back)",
+            Role::Gone,
+        )]);
+        return Body::Doc(doc);
+    };
+    let conditions = hpa_conditions(&item.obj);
+    let mut events: Vec<_> = data
+        .events
+        .iter()
+        .filter(|e| {
+            e.row
+                .is_about("HorizontalPodAutoscaler", &key.namespace, &key.name)
+        })
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.row.last_seen));
+    let lines: Vec<String> = events
+        .iter()
+        .take(20)
+        .map(|e| {
+            format!(
+                "{:>6}  {:<20} {}",
+                crate::model::age::age(e.row.last_seen, now),
+                e.row.reason,
+                e.row.message
+            )
+        })
+        .collect();
+    Body::Hpa(Box::new(hpa_detail(
+        &item.row,
+        &data.hpa_history,
+        &conditions,
+        &lines,
+        now,
+    )))
 }

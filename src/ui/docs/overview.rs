@@ -13,7 +13,7 @@ pub fn overview_doc(app: &App, data: &Data, now: DateTime<Utc>) -> Doc {
     let o = overview(
         data.deployments.iter().map(|it| it.obj.as_ref()),
         data.pods.iter().map(|it| &it.row),
-        data.hpas.iter().map(|h| h.as_ref()),
+        data.hpas.iter().map(|h| h.obj.as_ref()),
         data.events.iter().map(|it| &it.row),
     );
     let ns = app
