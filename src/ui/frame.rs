@@ -105,11 +105,6 @@ pub fn build(
                 Body::Doc(doc)
             }
         },
-        other => {
-            let mut doc = Doc::new(other.title());
-            doc.line(&[("coming soon", Role::Dim)]);
-            Body::Doc(doc)
-        }
     };
     let body = match body {
         Body::Doc(mut doc) => {
