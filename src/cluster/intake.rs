@@ -67,6 +67,66 @@ fn containers(list: &mut [Container]) {
         if let Some(i) = c.image.as_mut() {
             clean_in_place(i);
         }
+        // The pod detail shows which ConfigMaps and Secrets are read, and how.
+        for e in c.env.iter_mut().flatten() {
+            clean_in_place(&mut e.name);
+            if let Some(from) = e.value_from.as_mut() {
+                if let Some(r) = from.config_map_key_ref.as_mut() {
+                    clean_in_place(&mut r.name);
+                    clean_in_place(&mut r.key);
+                }
+                if let Some(r) = from.secret_key_ref.as_mut() {
+                    clean_in_place(&mut r.name);
+                    clean_in_place(&mut r.key);
+                }
+            }
+        }
+        for ef in c.env_from.iter_mut().flatten() {
+            ef.config_map_ref
+                .iter_mut()
+                .for_each(|r| clean_in_place(&mut r.name));
+            ef.secret_ref
+                .iter_mut()
+                .for_each(|r| clean_in_place(&mut r.name));
+        }
+        for m in c.volume_mounts.iter_mut().flatten() {
+            clean_in_place(&mut m.name);
+            clean_in_place(&mut m.mount_path);
+        }
+    }
+}
+
+fn volumes(spec: &mut PodSpec) {
+    let clean_items = |items: &mut Option<Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
+        for i in items.iter_mut().flatten() {
+            clean_in_place(&mut i.key);
+            clean_in_place(&mut i.path);
+        }
+    };
+    for v in spec.volumes.iter_mut().flatten() {
+        clean_in_place(&mut v.name);
+        if let Some(cm) = v.config_map.as_mut() {
+            clean_in_place(&mut cm.name);
+            clean_items(&mut cm.items);
+        }
+        if let Some(sec) = v.secret.as_mut() {
+            sec.secret_name.iter_mut().for_each(clean_in_place);
+            clean_items(&mut sec.items);
+        }
+        for src in v
+            .projected
+            .iter_mut()
+            .flat_map(|p| p.sources.iter_mut().flatten())
+        {
+            if let Some(cm) = src.config_map.as_mut() {
+                clean_in_place(&mut cm.name);
+                clean_items(&mut cm.items);
+            }
+            if let Some(sec) = src.secret.as_mut() {
+                clean_in_place(&mut sec.name);
+                clean_items(&mut sec.items);
+            }
+        }
     }
 }
 
@@ -76,6 +136,7 @@ fn pod_spec(spec: &mut PodSpec) {
     if let Some(n) = spec.node_name.as_mut() {
         clean_in_place(n);
     }
+    volumes(spec);
 }
 
 fn container_statuses(list: Option<&mut Vec<ContainerStatus>>) {
@@ -109,6 +170,15 @@ impl Intake for Pod {
             pod_spec(spec);
         }
         if let Some(st) = self.status.as_mut() {
+            [
+                &mut st.pod_ip,
+                &mut st.host_ip,
+                &mut st.phase,
+                &mut st.nominated_node_name,
+            ]
+            .into_iter()
+            .flatten()
+            .for_each(clean_in_place);
             st.reason
                 .iter_mut()
                 .chain(st.message.iter_mut())

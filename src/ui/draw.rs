@@ -36,6 +36,22 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
     if let Some(help) = &model.help {
         draw_help(f, body, help, theme);
     }
+    scrub(f.buffer_mut());
+}
+
+/// Last line of defence: cluster text is sanitized where it enters, but a
+/// field missed there must still never reach the terminal as a control
+/// sequence. A frame is ~10k cells; checking them costs microseconds.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(|c| {
+            c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        }) {
+            cell.set_symbol("�");
+        }
+    }
 }
 
 fn draw_header(f: &mut Frame, area: Rect, m: &FrameModel, theme: &Theme) {
