@@ -68,6 +68,7 @@ fn now() -> DateTime<Utc> {
 fn app(data: &Data) -> App {
     let info = ClusterInfo {
         context: "bench".into(),
+        contexts: vec!["bench".into()],
         server_version: "v1.34.0".into(),
         readonly: false,
     };

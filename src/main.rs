@@ -101,6 +101,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             keymap,
             theme,
             startup_message,
+            connect: connect_opts,
         },
     )
     .await;

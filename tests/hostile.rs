@@ -93,6 +93,7 @@ const SCREENS: &[&str] = &["", "2", "2d", "3", "3\n", "5", "?"];
 fn app_at(data: &Data, keys: &str, w: u16, h: u16) -> App {
     let info = ClusterInfo {
         context: "ctx".into(),
+        contexts: vec!["ctx".into()],
         server_version: "v1.34.0".into(),
         readonly: false,
     };

@@ -41,6 +41,7 @@ fn now() -> DateTime<Utc> {
 fn app(data: &Data) -> App {
     let info = ClusterInfo {
         context: "kockpit-demo".into(),
+        contexts: vec!["kockpit-demo".into()],
         server_version: "v1.34.0".into(),
         readonly: false,
     };
@@ -411,4 +412,22 @@ fn hpa_table_shows_every_metric_and_the_chart_opens() {
     assert_eq!(app.view().screen, Screen::Hpa(ObjKey::new("shop", "api")));
     let text = screen_sized(&mut app, &data, W, 32);
     assert!(text.contains("TooManyReplicas"), "{text}");
+}
+
+#[test]
+fn ctx_lists_and_switches_contexts_without_restart() {
+    let data = fixtures();
+    let mut app = app(&data);
+    press(&mut app, &data, ":ctx\n");
+    assert!(app
+        .flash
+        .as_ref()
+        .is_some_and(|f| f.text.contains("[kockpit-demo]")));
+    press(&mut app, &data, ":ctx nope\n");
+    assert!(app.flash.as_ref().is_some_and(|f| f.error));
+    let effects = press(&mut app, &data, ":ctx kockpit-demo\n");
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::SwitchContext("kockpit-demo".into()))
+    );
 }

@@ -42,6 +42,7 @@ fn render(keys: &str, theme: &Theme) -> String {
     let data = fixtures();
     let info = ClusterInfo {
         context: "kockpit-demo".into(),
+        contexts: vec!["kockpit-demo".into()],
         server_version: "v1.34.0".into(),
         readonly: false,
     };

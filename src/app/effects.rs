@@ -9,8 +9,8 @@ use super::state::{App, Flash, ObjKey};
 use crate::cluster::client::one_line;
 use crate::model::sanitize::clean_bytes;
 
-#[derive(Debug)]
 pub enum Done {
+    Connected(Box<Result<crate::cluster::Connection, String>>),
     SecretKeys(ObjKey, Result<Vec<String>, String>),
     SecretValue(ObjKey, String, Result<String, String>),
 }
@@ -87,5 +87,16 @@ pub fn apply(app: &mut App, done: Done) {
                 error: true,
             })
         }
+        // The run loop owns the connection and handles this itself.
+        Done::Connected(_) => {}
     }
+}
+
+pub fn connect_context(opts: crate::cluster::ConnectOptions, tx: UnboundedSender<Done>) {
+    tokio::spawn(async move {
+        let result = crate::cluster::connect(&opts)
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Done::Connected(Box::new(result)));
+    });
 }

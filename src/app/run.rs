@@ -9,9 +9,10 @@ use futures::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::data::Data;
-use super::effects;
+use super::effects::{self, Done};
 use super::logs::OpenLogs;
 use super::state::Screen;
+use super::state::View;
 use super::state::{now, App, ClusterInfo, Flash};
 use super::update::{key_to_msg, update, Effect};
 use crate::cluster::logs::LogOptions;
@@ -29,18 +30,21 @@ pub struct Options {
     pub theme: Theme,
     /// Shown once at start (e.g. a bad user config file).
     pub startup_message: Option<String>,
+    /// How we connected, so `:ctx` can connect to another context.
+    pub connect: crate::cluster::ConnectOptions,
 }
 
 /// Cluster bursts (a rollout touching many pods) are folded into one rebuild
 /// per this interval; well under the 150 ms change-to-screen budget.
 const MIN_REBUILD_INTERVAL: Duration = Duration::from_millis(30);
 
-pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
+pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
     let namespace = (!opts.all_namespaces).then(|| conn.namespace.clone());
     let scope_of = |ns: &Option<String>| ns.clone().map_or(Scope::All, Scope::Namespace);
     let mut watchers = Watchers::start(conn.client.clone(), scope_of(&namespace));
     let info = ClusterInfo {
         context: conn.context.clone(),
+        contexts: conn.contexts.clone(),
         server_version: conn.server_version.clone(),
         readonly: opts.readonly,
     };
@@ -111,6 +115,10 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
                                 }
                                 Err(e) => app.flash = Some(Flash { text: e, error: true }),
                             },
+                            Effect::SwitchContext(name) => {
+                                let c = crate::cluster::ConnectOptions { context: Some(name), namespace: None, ..opts.connect.clone() };
+                                effects::connect_context(c, done_tx.clone());
+                            }
                             Effect::Log(cmd) => {
                                 if let Some(l) = logs.as_mut() {
                                     if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
@@ -141,7 +149,25 @@ pub async fn run(conn: Connection, opts: Options) -> anyhow::Result<()> {
                 app.refresh_visible(&data);
                 last_rebuild = Instant::now();
             }
-            Some(done) = done_rx.recv() => effects::apply(&mut app, done),
+            Some(done) = done_rx.recv() => match done {
+                Done::Connected(result) => match *result {
+                    Ok(new) => {
+                        conn = new;
+                        app.cluster.context = conn.context.clone();
+                        app.cluster.server_version = conn.server_version.clone();
+                        app.home_namespace = conn.namespace.clone();
+                        app.namespace = Some(conn.namespace.clone());
+                        app.views = vec![View::new(Screen::Overview)];
+                        logs = None;
+                        watchers = Watchers::start(conn.client.clone(), scope_of(&app.namespace));
+                        data = Data::default();
+                        app.refresh_visible(&data);
+                        app.flash = Some(Flash { text: format!("switched to context {}", conn.context), error: false });
+                    }
+                    Err(e) => app.flash = Some(Flash { text: e, error: true }),
+                },
+                other => effects::apply(&mut app, other),
+            },
             _ = wait_logs(&logs) => {}
             _ = tick.tick() => {
                 data.tick_history(now());

@@ -157,6 +157,7 @@ pub struct Flash {
 #[derive(Clone, Debug, Default)]
 pub struct ClusterInfo {
     pub context: String,
+    pub contexts: Vec<String>,
     pub server_version: String,
     pub readonly: bool,
 }

@@ -40,6 +40,8 @@ pub enum Effect {
     OpenLogs(LogRequest),
     /// Something for the open log stream.
     Log(LogCmd),
+    /// Connect to another kubeconfig context (in the background).
+    SwitchContext(String),
 }
 
 /// Log view commands that need the stream's buffer or restart the stream.
@@ -579,13 +581,42 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
             };
         }
         "ctx" | "context" => {
-            app.flash = Some(Flash {
-                text: format!(
-                    "context: {} (switch with --context on start)",
-                    app.cluster.context
-                ),
-                error: false,
-            })
+            return match arg {
+                None => {
+                    let list = app
+                        .cluster
+                        .contexts
+                        .iter()
+                        .map(|c| {
+                            if *c == app.cluster.context {
+                                format!("[{c}]")
+                            } else {
+                                c.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("  ");
+                    app.flash = Some(Flash {
+                        text: format!("contexts: {list}  (:ctx NAME switches)"),
+                        error: false,
+                    });
+                    Effect::None
+                }
+                Some(name) if app.cluster.contexts.iter().any(|c| c == name) => {
+                    app.flash = Some(Flash {
+                        text: format!("connecting to context {name}…"),
+                        error: false,
+                    });
+                    Effect::SwitchContext(name.to_string())
+                }
+                Some(name) => {
+                    app.flash = Some(Flash {
+                        text: format!("no context \"{name}\" in the kubeconfig"),
+                        error: true,
+                    });
+                    Effect::None
+                }
+            };
         }
         other => {
             app.flash = Some(Flash {

@@ -24,6 +24,8 @@ pub struct Connection {
     /// `-n`, else the context's namespace, else `default`.
     pub namespace: String,
     pub server_version: String,
+    /// Every context in the kubeconfig, for `:ctx`.
+    pub contexts: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(8);
 
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
     let kubeconfig = load_kubeconfig(opts)?;
+    let contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
     let available = kubeconfig
         .contexts
         .iter()
@@ -119,6 +122,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         cluster_url,
         namespace,
         server_version: version,
+        contexts,
     })
 }
 
