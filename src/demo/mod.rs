@@ -1,11 +1,55 @@
-//! The built-in demo cluster (being built: this placeholder refuses to start).
+//! The built-in demo cluster: a real HTTP server on loopback speaking the
+//! Kubernetes API (discovery, namespaces, nodes, pods, deployments,
+//! replicasets: get, list, watch, create, update, patch, delete, scale), with
+//! simulated controllers that make rollouts and scaling animate. Clients reach
+//! it only through the kubeconfig it writes, exactly like a real cluster.
+//!
+//! Layers, bottom up: `store` (generic objects, resourceVersions, watch
+//! history) -> `registry` (per-kind write rules) -> `server` (HTTP) and
+//! `controllers` (the simulation). Nothing here imports the rest of kockpit.
+
+pub mod clock;
+pub mod controllers;
+pub mod error;
+pub mod ids;
+pub mod kubeconfig;
+pub mod meta;
+pub mod patch;
+pub mod registry;
+pub mod resources;
+pub mod scenarios;
+pub mod selectors;
+pub mod server;
+pub mod store;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use clock::Clock;
+use controllers::Sim;
+use kubeconfig::KubeconfigFile;
+use registry::Registry;
+use store::Store;
+
+/// How many changes a watch can resume from; older resourceVersions get
+/// 410 Gone.
+const WATCH_HISTORY: usize = 50_000;
+const BOOKMARK_INTERVAL: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone)]
 pub struct DemoOptions {
+    /// Must be a loopback address; port 0 picks a free port.
     pub addr: SocketAddr,
     pub scenario: String,
+    /// Multiplies simulated time (2.0 = pods start twice as fast).
     pub speed: f64,
+    /// Where to write the kubeconfig; `None` = a private temporary file
+    /// removed when the cluster stops.
     pub kubeconfig_path: Option<PathBuf>,
 }
 
@@ -22,22 +66,100 @@ impl Default for DemoOptions {
 
 pub struct DemoCluster {
     addr: SocketAddr,
-    kubeconfig: PathBuf,
+    kubeconfig: KubeconfigFile,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    controllers: Option<JoinHandle<()>>,
 }
 
 impl DemoCluster {
-    pub async fn start(_opts: DemoOptions) -> anyhow::Result<DemoCluster> {
-        anyhow::bail!("the demo cluster is not implemented yet")
+    /// Binds, seeds the scenario, starts the server and the controllers and
+    /// writes the kubeconfig.
+    pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoCluster> {
+        if !(opts.speed.is_finite() && opts.speed > 0.0) {
+            anyhow::bail!("demo speed must be a positive number, got {}", opts.speed);
+        }
+        let scenario = scenarios::load(&opts.scenario)?;
+        let listener = server::bind(opts.addr).await?;
+        let addr = listener.local_addr()?;
+
+        let clock = Arc::new(Clock::new(opts.speed));
+        let store = Arc::new(Store::new(WATCH_HISTORY));
+        let registry = Arc::new(Registry::new(store, clock.clone()));
+        let mut sim = Sim::new(registry.clone(), clock.clone());
+        scenarios::seed(&scenario, &registry, &clock, &mut sim)?;
+
+        let kubeconfig = KubeconfigFile::write(opts.kubeconfig_path.as_deref(), addr)?;
+        let (stop, stopped) = watch::channel(false);
+        let state = Arc::new(server::ServerState {
+            registry,
+            clock,
+            addr,
+            shutdown: stopped.clone(),
+            bookmark_interval: BOOKMARK_INTERVAL,
+        });
+        let server = server::spawn(listener, state);
+        let controllers = sim.spawn(stopped);
+        Ok(DemoCluster {
+            addr,
+            kubeconfig,
+            stop,
+            server: Some(server),
+            controllers: Some(controllers),
+        })
     }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
     pub fn kubeconfig_path(&self) -> &Path {
-        &self.kubeconfig
+        self.kubeconfig.path()
     }
-    pub async fn shutdown(self) {}
+
+    /// Stops serving (open watches end) and the controllers; removes a
+    /// temporary kubeconfig.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for task in [self.server.take(), self.controllers.take()]
+            .into_iter()
+            .flatten()
+        {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
 }
 
+impl Drop for DemoCluster {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for task in [self.server.take(), self.controllers.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
+        }
+    }
+}
+
+/// `kockpit demo serve`: runs until Ctrl-C or SIGTERM.
 pub async fn serve_forever(opts: DemoOptions) -> anyhow::Result<()> {
-    DemoCluster::start(opts).await.map(|_| ())
+    let cluster = DemoCluster::start(opts).await?;
+    println!("kubeconfig: {}", cluster.kubeconfig_path().display());
+    println!("listening on {}", cluster.addr());
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    cluster.shutdown().await;
+    Ok(())
 }

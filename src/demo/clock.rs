@@ -1,0 +1,110 @@
+//! Time for the simulation. Timestamps written into objects are wall-clock
+//! (clients compute ages from them against their own clock); `speed` only
+//! shortens the simulated processes (scheduling, image pulls, readiness...).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+#[derive(Debug)]
+pub struct Clock {
+    speed: f64,
+    /// While seeding a scenario the clock is set back so the seeded objects
+    /// look like they have been running for a while.
+    offset: Mutex<chrono::Duration>,
+    /// While seeding, every simulated delay is zero.
+    instant: AtomicBool,
+}
+
+impl Clock {
+    pub fn new(speed: f64) -> Self {
+        Clock {
+            speed,
+            offset: Mutex::new(chrono::Duration::zero()),
+            instant: AtomicBool::new(false),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        let offset = *self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        Utc::now() - offset
+    }
+
+    /// RFC 3339 with second precision, as `metav1.Time` serializes.
+    pub fn now_string(&self) -> String {
+        format_time(self.now())
+    }
+
+    pub fn set_offset(&self, offset: chrono::Duration) {
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) = offset;
+    }
+
+    pub fn set_instant(&self, on: bool) {
+        self.instant.store(on, Ordering::SeqCst);
+    }
+
+    pub fn is_instant(&self) -> bool {
+        self.instant.load(Ordering::SeqCst)
+    }
+
+    /// Real time that a simulated delay takes at the current speed.
+    pub fn real(&self, simulated: Duration) -> Duration {
+        if self.is_instant() {
+            return Duration::ZERO;
+        }
+        simulated.div_f64(self.speed)
+    }
+
+    /// How much simulated time has passed since a wall-clock timestamp.
+    pub fn simulated_since(&self, then: DateTime<Utc>) -> Duration {
+        let real = (self.now() - then).to_std().unwrap_or(Duration::ZERO);
+        real.mul_f64(self.speed)
+    }
+}
+
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Parses the scenario age notation: `90s`, `15m`, `3h`, `2d`.
+pub fn parse_age(s: &str) -> Option<chrono::Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    match unit {
+        "s" => Some(chrono::Duration::seconds(n)),
+        "m" => Some(chrono::Duration::minutes(n)),
+        "h" => Some(chrono::Duration::hours(n)),
+        "d" => Some(chrono::Duration::days(n)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_parse() {
+        assert_eq!(parse_age("2d"), Some(chrono::Duration::days(2)));
+        assert_eq!(parse_age("90s"), Some(chrono::Duration::seconds(90)));
+        assert_eq!(parse_age("x"), None);
+        assert_eq!(parse_age("5y"), None);
+    }
+
+    #[test]
+    fn speed_scales_delays() {
+        let c = Clock::new(4.0);
+        assert_eq!(c.real(Duration::from_secs(2)), Duration::from_millis(500));
+        c.set_instant(true);
+        assert_eq!(c.real(Duration::from_secs(2)), Duration::ZERO);
+    }
+}

@@ -1,0 +1,386 @@
+//! Scheduler and kubelets for the fake nodes: a pod goes Pending
+//! (unscheduled) -> scheduled -> ContainerCreating -> Running -> Ready, each
+//! step after a simulated delay; a deleted pod terminates and disappears.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use super::Pass;
+use crate::demo::clock::Clock;
+use crate::demo::ids;
+use crate::demo::meta;
+use crate::demo::registry::{DeleteOptions, Part, Registry};
+use crate::demo::resources::{NODES, PODS};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Unscheduled,
+    Scheduled,
+    Creating,
+    Starting,
+    Ready,
+    Terminating,
+    Done,
+}
+
+/// Simulated durations of each step.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    pub schedule: Duration,
+    pub kubelet_sync: Duration,
+    pub container_start: Duration,
+    pub readiness: Duration,
+    pub termination: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            schedule: Duration::from_millis(400),
+            kubelet_sync: Duration::from_millis(300),
+            container_start: Duration::from_millis(1500),
+            readiness: Duration::from_millis(2000),
+            termination: Duration::from_millis(2000),
+        }
+    }
+}
+
+fn stage(pod: &Value) -> Stage {
+    if meta::is_deleting(pod) {
+        return Stage::Terminating;
+    }
+    if meta::str_at(pod, &["spec", "nodeName"]).is_none_or(str::is_empty) {
+        return Stage::Unscheduled;
+    }
+    if meta::at(pod, &["status", "startTime"]).is_none() {
+        return Stage::Scheduled;
+    }
+    if meta::str_at(pod, &["status", "phase"]) != Some("Running") {
+        return Stage::Creating;
+    }
+    if !meta::condition_true(pod, "Ready") {
+        return Stage::Starting;
+    }
+    if meta::str_at(pod, &["status", "phase"]) == Some("Running") {
+        return Stage::Ready;
+    }
+    Stage::Done
+}
+
+#[derive(Default)]
+pub struct Kubelet {
+    pub timings: Timings,
+    /// Per pod UID: the stage last seen and since when (real time).
+    seen: HashMap<String, (Stage, Instant)>,
+    next_ip: HashMap<String, u32>,
+}
+
+fn condition(kind: &str, status: bool, now: &str) -> Value {
+    json!({"type": kind, "status": if status { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": now})
+}
+
+fn with_reason(mut c: Value, reason: &str, message: &str) -> Value {
+    meta::set(&mut c, &["reason"], json!(reason));
+    meta::set(&mut c, &["message"], json!(message));
+    c
+}
+
+fn container_names(pod: &Value) -> Vec<String> {
+    meta::containers(meta::at(pod, &["spec"]))
+        .iter()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
+        .collect()
+}
+
+fn image_id(image: &str) -> String {
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    let qualified = if repo.contains('/') {
+        repo.to_string()
+    } else {
+        format!("docker.io/library/{repo}")
+    };
+    format!(
+        "{qualified}@sha256:{:064x}",
+        ids::fnv32a(image.as_bytes()) as u128 * 0x9e37_79b9_7f4a_7c15_u128
+    )
+}
+
+impl Kubelet {
+    pub fn sync(&mut self, reg: &Registry, clock: &Clock) -> Pass {
+        let mut pass = Pass::default();
+        let (pods, _) = reg.store.list(&PODS, None);
+        let now = Instant::now();
+        let mut alive = Vec::with_capacity(pods.len());
+        for pod in &pods {
+            let uid = meta::uid(pod).to_string();
+            let st = stage(pod);
+            alive.push(uid.clone());
+            let entry = self.seen.entry(uid).or_insert((st, now));
+            if entry.0 != st {
+                *entry = (st, now);
+            }
+            let delay = match st {
+                Stage::Unscheduled => self.timings.schedule,
+                Stage::Scheduled => self.timings.kubelet_sync,
+                Stage::Creating => self.timings.container_start,
+                Stage::Starting => self.timings.readiness,
+                Stage::Terminating => {
+                    let grace = meta::i64_at(pod, &["metadata", "deletionGracePeriodSeconds"])
+                        .unwrap_or(0)
+                        .max(0) as u64;
+                    self.timings.termination.min(Duration::from_secs(grace))
+                }
+                Stage::Ready | Stage::Done => continue,
+            };
+            let due = entry.1 + clock.real(delay);
+            if due > now {
+                pass.due(due);
+                continue;
+            }
+            if self.advance(reg, clock, pod, st) {
+                pass.changed = true;
+            }
+        }
+        self.seen.retain(|uid, _| alive.contains(uid));
+        pass
+    }
+
+    fn advance(&mut self, reg: &Registry, clock: &Clock, pod: &Value, st: Stage) -> bool {
+        let ns = meta::namespace(pod);
+        let name = meta::name(pod);
+        let now = clock.now_string();
+        let names = container_names(pod);
+        let result = match st {
+            Stage::Unscheduled => {
+                let Some(node) = self.pick_node(reg) else {
+                    return false;
+                };
+                reg.mutate(&PODS, ns, name, Part::Main, |p| {
+                    meta::set(p, &["spec", "nodeName"], json!(node));
+                    meta::set(
+                        p,
+                        &["status", "conditions"],
+                        json!([condition("PodScheduled", true, &now)]),
+                    );
+                })
+            }
+            Stage::Scheduled => {
+                let node = meta::str_at(pod, &["spec", "nodeName"])
+                    .unwrap_or("")
+                    .to_string();
+                let host_ip = reg
+                    .store
+                    .get(&NODES, "", &node)
+                    .and_then(|n| {
+                        meta::at(&n, &["status", "addresses"])
+                            .and_then(Value::as_array)
+                            .and_then(|a| {
+                                a.iter().find(|x| {
+                                    x.get("type").and_then(Value::as_str) == Some("InternalIP")
+                                })
+                            })
+                            .and_then(|x| x.get("address"))
+                            .and_then(Value::as_str)
+                            .map(String::from)
+                    })
+                    .unwrap_or_else(|| "172.18.0.2".into());
+                let unready = format!("containers with unready status: [{}]", names.join(" "));
+                let statuses: Vec<Value> = meta::containers(meta::at(pod, &["spec"]))
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "name": c.get("name"), "image": c.get("image"), "imageID": "",
+                            "ready": false, "restartCount": 0, "started": false,
+                            "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {},
+                        })
+                    })
+                    .collect();
+                reg.mutate(&PODS, ns, name, Part::Status, |p| {
+                    meta::set(p, &["status", "phase"], json!("Pending"));
+                    meta::set(p, &["status", "hostIP"], json!(host_ip));
+                    meta::set(p, &["status", "hostIPs"], json!([{"ip": host_ip}]));
+                    meta::set(p, &["status", "startTime"], json!(now));
+                    meta::set(
+                        p,
+                        &["status", "conditions"],
+                        json!([
+                            condition("PodReadyToStartContainers", false, &now),
+                            condition("Initialized", true, &now),
+                            with_reason(
+                                condition("Ready", false, &now),
+                                "ContainersNotReady",
+                                &unready
+                            ),
+                            with_reason(
+                                condition("ContainersReady", false, &now),
+                                "ContainersNotReady",
+                                &unready
+                            ),
+                            condition("PodScheduled", true, &now),
+                        ]),
+                    );
+                    meta::set(p, &["status", "containerStatuses"], Value::Array(statuses));
+                })
+            }
+            Stage::Creating => {
+                let node = meta::str_at(pod, &["spec", "nodeName"])
+                    .unwrap_or("")
+                    .to_string();
+                let ip = self.pod_ip(reg, &node);
+                reg.mutate(&PODS, ns, name, Part::Status, |p| {
+                    meta::set(p, &["status", "phase"], json!("Running"));
+                    meta::set(p, &["status", "podIP"], json!(ip));
+                    meta::set(p, &["status", "podIPs"], json!([{"ip": ip}]));
+                    set_condition(p, "PodReadyToStartContainers", true, &now);
+                    if let Some(cs) = meta::at(p, &["status", "containerStatuses"]).cloned() {
+                        let cs: Vec<Value> = cs
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|c| {
+                                let mut c = c.clone();
+                                let image = c
+                                    .get("image")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_string();
+                                meta::set(
+                                    &mut c,
+                                    &["state"],
+                                    json!({"running": {"startedAt": now}}),
+                                );
+                                meta::set(&mut c, &["started"], json!(true));
+                                meta::set(&mut c, &["imageID"], json!(image_id(&image)));
+                                meta::set(
+                                    &mut c,
+                                    &["containerID"],
+                                    json!(format!("containerd://{}", ids::hex(64))),
+                                );
+                                c
+                            })
+                            .collect();
+                        meta::set(p, &["status", "containerStatuses"], Value::Array(cs));
+                    }
+                })
+            }
+            Stage::Starting => reg.mutate(&PODS, ns, name, Part::Status, |p| {
+                set_condition(p, "Ready", true, &now);
+                set_condition(p, "ContainersReady", true, &now);
+                if let Some(cs) = p
+                    .get_mut("status")
+                    .and_then(|s| s.get_mut("containerStatuses"))
+                    .and_then(Value::as_array_mut)
+                {
+                    for c in cs {
+                        meta::set(c, &["ready"], json!(true));
+                    }
+                }
+            }),
+            Stage::Terminating => {
+                let now = DeleteOptions {
+                    grace_period: Some(0),
+                    ..Default::default()
+                };
+                return reg.delete(&PODS, ns, name, &now).is_ok();
+            }
+            Stage::Ready | Stage::Done => return false,
+        };
+        result.is_ok()
+    }
+
+    /// The schedulable node with the fewest pods.
+    fn pick_node(&self, reg: &Registry) -> Option<String> {
+        let (nodes, _) = reg.store.list(&NODES, None);
+        let (pods, _) = reg.store.list(&PODS, None);
+        nodes
+            .iter()
+            .filter(|n| !meta::bool_at(n, &["spec", "unschedulable"]))
+            .filter(|n| {
+                !meta::at(n, &["spec", "taints"])
+                    .and_then(Value::as_array)
+                    .is_some_and(|ts| {
+                        ts.iter()
+                            .any(|t| t.get("effect").and_then(Value::as_str) == Some("NoSchedule"))
+                    })
+            })
+            .map(|n| meta::name(n).to_string())
+            .min_by_key(|n| {
+                let count = pods
+                    .iter()
+                    .filter(|p| meta::str_at(p, &["spec", "nodeName"]) == Some(n.as_str()))
+                    .count();
+                (count, n.clone())
+            })
+    }
+
+    fn pod_ip(&mut self, reg: &Registry, node: &str) -> String {
+        let subnet = reg
+            .store
+            .get(&NODES, "", node)
+            .and_then(|n| meta::str_at(&n, &["spec", "podCIDR"]).map(String::from))
+            .and_then(|cidr| cidr.rsplit_once('.').map(|(prefix, _)| prefix.to_string()))
+            .unwrap_or_else(|| "10.244.0".into());
+        let next = self.next_ip.entry(node.to_string()).or_insert(1);
+        *next = if *next >= 254 { 2 } else { *next + 1 };
+        format!("{subnet}.{next}")
+    }
+}
+
+/// Sets a pod condition's status, keeping its position, moving the
+/// transition time only when the status flips.
+fn set_condition(pod: &mut Value, kind: &str, status: bool, now: &str) {
+    let wanted = if status { "True" } else { "False" };
+    let Some(conds) = pod
+        .get_mut("status")
+        .and_then(|s| s.get_mut("conditions"))
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    match conds
+        .iter_mut()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))
+    {
+        Some(c) => {
+            if c.get("status").and_then(Value::as_str) != Some(wanted) {
+                *c = condition(kind, status, now);
+            }
+        }
+        None => conds.push(condition(kind, status, now)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_follow_the_pod() {
+        let mut p = json!({"metadata": {}, "spec": {}, "status": {"phase": "Pending"}});
+        assert_eq!(stage(&p), Stage::Unscheduled);
+        p["spec"]["nodeName"] = json!("n1");
+        assert_eq!(stage(&p), Stage::Scheduled);
+        p["status"]["startTime"] = json!("2024-01-01T00:00:00Z");
+        assert_eq!(stage(&p), Stage::Creating);
+        p["status"]["phase"] = json!("Running");
+        assert_eq!(stage(&p), Stage::Starting);
+        p["status"]["conditions"] = json!([{"type": "Ready", "status": "True"}]);
+        assert_eq!(stage(&p), Stage::Ready);
+        p["metadata"]["deletionTimestamp"] = json!("2024-01-01T00:00:00Z");
+        assert_eq!(stage(&p), Stage::Terminating);
+    }
+
+    #[test]
+    fn image_ids_are_qualified_digests() {
+        let id = image_id("nginx:1.27");
+        assert!(id.starts_with("docker.io/library/nginx@sha256:"), "{id}");
+        assert!(image_id("ghcr.io/x/y:1").starts_with("ghcr.io/x/y@sha256:"));
+    }
+}

@@ -1,0 +1,180 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The real binary in a real terminal: `kockpit --demo` inside tmux, keys
+//! sent with send-keys, the screen read back with capture-pane.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(args: &str, width: u16, height: u16) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is required in CI (.ci/run installs it)"
+            );
+            eprintln!("skipping: tmux is not installed");
+            return None;
+        }
+        let home = tempfile::tempdir().unwrap();
+        let socket = format!("kockpit-test-{}-{}", std::process::id(), rand_suffix());
+        let cmd = format!(
+            "env HOME={} XDG_CONFIG_HOME= XDG_STATE_HOME= TERM=xterm-256color {} {args}; echo EXITED=$?; sleep 30",
+            home.path().display(),
+            env!("CARGO_BIN_EXE_kockpit")
+        );
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                &cmd,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(Tmux {
+            socket,
+            _home: home,
+        })
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "t", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `needle`; panics with the screen.
+    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {needle:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos().into())
+}
+
+const T: Duration = Duration::from_secs(20);
+
+#[test]
+fn walkthrough_of_the_demo() {
+    let Some(t) = Tmux::start("--demo", 140, 36) else {
+        return;
+    };
+    let s = t.wait_for("● live", T);
+    assert!(s.contains("overview(shop)"), "{s}");
+    assert!(s.contains("Deployments ("), "{s}");
+
+    t.keys(&["2"]);
+    let s = t.wait_for("deployments(shop)", T);
+    for name in ["api", "worker", "frontend-blue", "frontend-green"] {
+        assert!(s.contains(name), "{name} missing:\n{s}");
+    }
+
+    t.keys(&["/", "front", "Enter"]);
+    let s = t.wait_for("</front>", T);
+    assert!(
+        !s.lines().any(|l| l.contains("│api ")),
+        "filter should hide api:\n{s}"
+    );
+
+    t.keys(&["Escape", "3"]);
+    let s = t.wait_for("pods(shop)", T);
+    assert!(s.contains("Running"), "{s}");
+
+    t.keys(&["?"]);
+    let s = t.wait_for("help — esc or ? to close", T);
+    assert!(s.contains("quit"), "{s}");
+
+    t.keys(&["Escape", "q"]);
+    let s = t.wait_for("EXITED=", T);
+    assert!(s.contains("EXITED=0"), "{s}");
+    // The alternate screen is gone: none of the UI is left on the terminal.
+    assert!(!s.contains("kockpit  ctx:"), "terminal not restored:\n{s}");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let Some(t) = Tmux::start("--demo", 100, 30) else {
+            return;
+        };
+        t.wait_for("● live", T);
+        // The pane runs `sh -c "env ... kockpit ..."`; env execs kockpit,
+        // so kockpit is the shell's child. Never a process of another test.
+        let shell =
+            String::from_utf8_lossy(&t.tmux(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout)
+                .trim()
+                .to_string();
+        let pid = String::from_utf8_lossy(
+            &Command::new("pgrep")
+                .args(["-P", &shell])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+        assert!(!pid.is_empty());
+        Command::new("kill")
+            .args([format!("-{signal}"), pid])
+            .status()
+            .unwrap();
+        let s = t.wait_for("EXITED=", T);
+        assert!(
+            !s.contains("kockpit  ctx:"),
+            "SIG{signal}: terminal not restored:\n{s}"
+        );
+    }
+}
