@@ -12,6 +12,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(args: &str, width: u16, height: u16) -> Option<Tmux> {
+        Tmux::start_env(args, "", width, height)
+    }
+
+    fn start_env(args: &str, env: &str, width: u16, height: u16) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -23,7 +27,7 @@ impl Tmux {
         let home = tempfile::tempdir().unwrap();
         let socket = format!("kockpit-test-{}-{}", std::process::id(), rand_suffix());
         let cmd = format!(
-            "env HOME={} XDG_CONFIG_HOME= XDG_STATE_HOME= TERM=xterm-256color {} {args}; echo EXITED=$?; sleep 30",
+            "env HOME={} XDG_CONFIG_HOME= XDG_STATE_HOME= TERM=xterm-256color {env} {} {args}; echo EXITED=$?; sleep 30",
             home.path().display(),
             env!("CARGO_BIN_EXE_kockpit")
         );
@@ -177,4 +181,36 @@ fn sigterm_and_sighup_restore_the_terminal() {
             "SIG{signal}: terminal not restored:\n{s}"
         );
     }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_why() {
+    let Some(t) = Tmux::start_env("--demo", "KOCKPIT_TEST_PANIC=1 RUST_BACKTRACE=0", 100, 30)
+    else {
+        return;
+    };
+    let s = t.wait_for("EXITED=", T);
+    assert!(s.contains("KOCKPIT_TEST_PANIC was set"), "{s}");
+    assert!(!s.contains("EXITED=0"), "{s}");
+    assert!(!s.contains("kockpit  ctx:"), "terminal not restored:\n{s}");
+}
+
+#[test]
+fn a_bad_keymap_file_is_reported_with_its_line_and_defaults_apply() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/kockpit");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("keymap.toml"),
+        "[[bind]]\nkeys = [\"x\"]\naction = \"explode\"\n",
+    )
+    .unwrap();
+    let env = format!("HOME={}", home.path().display());
+    let Some(t) = Tmux::start_env("--demo", &env, 140, 30) else {
+        return;
+    };
+    let s = t.wait_for("keymap.toml:3: unknown action", T);
+    assert!(s.contains("using the defaults"), "{s}");
+    t.keys(&["2"]);
+    t.wait_for("deployments(shop)", T);
 }

@@ -87,6 +87,10 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
             tui.terminal
                 .draw(|f| crate::ui::draw(f, &model, &opts.theme))?;
             last_drawn = Some(model);
+            // Test seam (debug builds only): proves a panic restores the terminal.
+            if cfg!(debug_assertions) && std::env::var_os("KOCKPIT_TEST_PANIC").is_some() {
+                panic!("KOCKPIT_TEST_PANIC was set");
+            }
         }
         if app.quit {
             break;
