@@ -150,3 +150,141 @@ async fn scaling_from_2_to_5_arrives_through_the_watch() {
     drop(watchers);
     cluster.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rollout_tree_follows_an_image_change() {
+    use kockpit::model::rollout::{rollout_view, Phase};
+    let cluster = Cluster::start().await;
+    let conn = connect(&ConnectOptions {
+        kubeconfig: Some(cluster.kubeconfig.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let ns = namespace(&conn.client, "rollout").await;
+    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &ns);
+    api.create(&PostParams::default(), &deployment(&ns, "web", 3))
+        .await
+        .unwrap();
+    let watchers = Watchers::start(conn.client.clone(), Scope::Namespace(ns.clone()));
+    let mut data = Data::default();
+    let complete = |d: &Data, rev: &str| {
+        d.deployments.iter().any(|it| {
+            it.row.name == "web"
+                && it.row.status == "Complete"
+                && it.row.revision.map(|r| r.to_string()).as_deref() == Some(rev)
+                && it.row.ready == "3/3"
+        })
+    };
+    wait_until(&watchers, &mut data, Duration::from_secs(30), |d| {
+        complete(d, "1")
+    })
+    .await;
+
+    let patch = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "ghcr.io/kockpit-demo/api:2.0.0"}]}}}});
+    api.patch("web", &PatchParams::default(), &Patch::Strategic(patch))
+        .await
+        .unwrap();
+    // Seen through the same caches and pure view the detail screen draws.
+    let view_of = |d: &Data| {
+        let dep = d
+            .deployments
+            .iter()
+            .find(|it| it.row.name == "web")
+            .map(|it| it.obj.clone());
+        let pods: Vec<_> = d.pods.iter().map(|p| p.obj.clone()).collect();
+        dep.map(|dep| rollout_view(&dep, &d.replicasets, &pods, chrono::Utc::now(), None))
+    };
+    wait_until(&watchers, &mut data, Duration::from_secs(60), |d| {
+        complete(d, "2")
+            && view_of(d).is_some_and(|v| {
+                v.tree.revisions.len() == 2
+                    && v.progress.updated == 3
+                    && v.progress.old_pending_termination == 0
+            })
+    })
+    .await;
+    let view = view_of(&data).unwrap();
+    assert_eq!(view.tree.status.phase, Phase::Complete);
+    drop(watchers);
+    cluster.stop().await;
+}
+
+/// Needs a cluster we may restart: set KOCKPIT_TEST_RESTART to a command
+/// that restarts the API server in place (CI: `tests/controlplane/cp.sh restart`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watchers_survive_an_api_server_restart() {
+    let Some(restart) = std::env::var_os("KOCKPIT_TEST_RESTART") else {
+        eprintln!("skipping: KOCKPIT_TEST_RESTART names no restart command");
+        return;
+    };
+    let cluster = Cluster::start().await;
+    let conn = connect(&ConnectOptions {
+        kubeconfig: Some(cluster.kubeconfig.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let ns = namespace(&conn.client, "restart").await;
+    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &ns);
+    api.create(&PostParams::default(), &deployment(&ns, "web", 1))
+        .await
+        .unwrap();
+    let watchers = Watchers::start(conn.client.clone(), Scope::Namespace(ns.clone()));
+    let mut data = Data::default();
+    wait_until(&watchers, &mut data, Duration::from_secs(30), |d| {
+        d.pods.iter().any(|p| p.row.status == "Running")
+    })
+    .await;
+
+    let cmd = restart.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .status()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "restart command failed");
+    // After the restart, a change made through a fresh client arrives
+    // through the old watchers: they resumed (or relisted) by themselves.
+    let fresh = connect(&ConnectOptions {
+        kubeconfig: Some(cluster.kubeconfig.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let api: Api<Deployment> = Api::namespaced(fresh.client.clone(), &ns);
+    api.patch_scale(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({"spec": {"replicas": 3}})),
+    )
+    .await
+    .unwrap();
+    wait_until(&watchers, &mut data, Duration::from_secs(90), |d| {
+        d.pods.iter().filter(|p| p.row.status == "Running").count() == 3
+    })
+    .await;
+    // A 410 after the restart makes the watchers relist; once that is done
+    // nothing is reported as failing any more.
+    let start = Instant::now();
+    loop {
+        let failing: Vec<_> = [Kind::Pods, Kind::Deployments, Kind::ReplicaSets]
+            .into_iter()
+            .filter_map(|k| watchers.health.get(k).error.map(|e| (k, e.0)))
+            .collect();
+        if failing.is_empty() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "still failing: {failing:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(watchers);
+    cluster.stop().await;
+}

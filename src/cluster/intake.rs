@@ -233,9 +233,42 @@ impl Intake for ReplicaSet {
     }
 }
 
+/// Cleans every string inside a value by a round trip through JSON. Costly,
+/// so only for rare, deeply nested objects (HPA metric specs) where naming
+/// each field would be fragile.
+fn clean_all_strings<T: serde::Serialize + serde::de::DeserializeOwned>(value: &mut T) {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => clean_in_place(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let Ok(mut json) = serde_json::to_value(&*value) else {
+        return;
+    };
+    walk(&mut json);
+    if let Ok(cleaned) = serde_json::from_value(json) {
+        *value = cleaned;
+    }
+}
+
 impl Intake for HorizontalPodAutoscaler {
     fn intake(&mut self) {
         meta(&mut self.metadata);
+        // Metric names, containers, described objects and selectors all end
+        // up in TARGETS and the chart legends.
+        if let Some(m) = self.spec.as_mut().and_then(|s| s.metrics.as_mut()) {
+            clean_all_strings(m);
+        }
+        if let Some(m) = self
+            .status
+            .as_mut()
+            .and_then(|s| s.current_metrics.as_mut())
+        {
+            clean_all_strings(m);
+        }
         if let Some(spec) = self.spec.as_mut() {
             clean_in_place(&mut spec.scale_target_ref.name);
             clean_in_place(&mut spec.scale_target_ref.kind);
@@ -341,5 +374,27 @@ mod tests {
             (w.reason.as_deref(), w.message.as_deref()),
             (Some("Bad"), Some("m"))
         );
+    }
+}
+
+#[cfg(test)]
+mod hpa_tests {
+    use super::*;
+
+    #[test]
+    fn hpa_metric_names_are_cleaned() {
+        let mut h: HorizontalPodAutoscaler = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "api"},
+            "spec": {"maxReplicas": 3, "scaleTargetRef": {"kind": "Deployment", "name": "api"},
+                     "metrics": [{"type": "External", "external": {"metric": {"name": "q\u{1b}]0;x\u{7}len"},
+                                  "target": {"type": "Value", "value": "30"}}}]},
+            "status": {"desiredReplicas": 1, "currentMetrics": [{"type": "External", "external": {
+                "metric": {"name": "q\u{1b}[2Jlen"}, "current": {"value": "3"}}}]}
+        }))
+        .unwrap();
+        h.intake();
+        let spec = serde_json::to_string(&h).unwrap();
+        assert!(!spec.contains('\u{1b}'), "{spec}");
+        assert!(spec.contains("\"qlen\""), "{spec}");
     }
 }

@@ -134,7 +134,7 @@ pub static PODS: ResourceDef = ResourceDef {
         kind: "Pod",
         verbs: STATUS_VERBS,
     }],
-    tracks_generation: false,
+    tracks_generation: true,
 };
 
 pub static DEPLOYMENTS: ResourceDef = ResourceDef {

@@ -106,10 +106,11 @@ fn image_id(image: &str) -> String {
     } else {
         format!("docker.io/library/{repo}")
     };
-    format!(
-        "{qualified}@sha256:{:064x}",
-        ids::fnv32a(image.as_bytes()) as u128 * 0x9e37_79b9_7f4a_7c15_u128
-    )
+    // A stable fake digest: the same image always has the same ID.
+    let digest: String = (0..8u8)
+        .map(|i| format!("{:08x}", ids::fnv32a(&[image.as_bytes(), &[i]].concat())))
+        .collect();
+    format!("{qualified}@sha256:{digest}")
 }
 
 impl Kubelet {
@@ -162,7 +163,8 @@ impl Kubelet {
                 let Some(node) = self.pick_node(reg) else {
                     return false;
                 };
-                reg.mutate(&PODS, ns, name, Part::Main, |p| {
+                // A binding, not a spec update: no new generation.
+                reg.mutate(&PODS, ns, name, Part::Status, |p| {
                     meta::set(p, &["spec", "nodeName"], json!(node));
                     meta::set(
                         p,

@@ -65,6 +65,48 @@ fn template(obj: &mut Value) {
     }
 }
 
+/// The service-account token volume admission mounts into every new pod
+/// (unless automounting is switched off).
+pub fn service_account_volume(pod: &mut Value) {
+    if meta::at(pod, &["spec", "automountServiceAccountToken"]) == Some(&json!(false)) {
+        return;
+    }
+    let has = meta::at(pod, &["spec", "volumes"])
+        .and_then(Value::as_array)
+        .is_some_and(|vs| {
+            vs.iter().any(|v| {
+                v.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.starts_with("kube-api-access-"))
+            })
+        });
+    if has {
+        return;
+    }
+    let name = format!("kube-api-access-{}", crate::demo::ids::suffix(5));
+    let volume = json!({"name": name, "projected": {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}
+    ]}});
+    let mount = json!({"name": name, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true});
+    let spec = meta::obj_mut(pod, &["spec"]);
+    match spec.get_mut("volumes").and_then(Value::as_array_mut) {
+        Some(vs) => vs.push(volume),
+        None => {
+            spec.insert("volumes".into(), json!([volume]));
+        }
+    }
+    if let Some(cs) = spec.get_mut("containers").and_then(Value::as_array_mut) {
+        for c in cs {
+            match c.get_mut("volumeMounts").and_then(Value::as_array_mut) {
+                Some(ms) => ms.push(mount.clone()),
+                None => meta::set(c, &["volumeMounts"], json!([mount.clone()])),
+            }
+        }
+    }
+}
+
 pub fn apply(res: &ResourceDef, obj: &mut Value) {
     match res.plural {
         "pods" => {

@@ -273,6 +273,9 @@ impl Registry {
         };
         meta::set(&mut obj, &["metadata", "name"], json!(probe_name));
         defaults::apply(res, &mut obj);
+        if res == &PODS {
+            defaults::service_account_volume(&mut obj);
+        }
         validate::object(res, &obj)?;
 
         if !explicit.is_empty() {

@@ -234,7 +234,28 @@ struct ListOut<'a> {
     #[serde(rename = "apiVersion")]
     api_version: String,
     metadata: Value,
-    items: Vec<&'a Value>,
+    items: Vec<Item<'a>>,
+}
+
+/// A list item as the API server writes it: without `kind`/`apiVersion`
+/// (the list says them once), serialized without copying the object.
+struct Item<'a>(&'a Value);
+
+impl Serialize for Item<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(map) = self.0 else {
+            return self.0.serialize(serializer);
+        };
+        let fields = map
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "kind" | "apiVersion"));
+        let mut out = serializer.serialize_map(None)?;
+        for (k, v) in fields {
+            out.serialize_entry(k, v)?;
+        }
+        out.end()
+    }
 }
 
 fn continue_token(rv: u64, obj: &Value) -> String {
@@ -309,7 +330,7 @@ fn list(state: &ServerState, t: &Target, q: &Query, output: Output) -> Result<Re
                 kind: res.list_kind(),
                 api_version: res.api_version(),
                 metadata,
-                items: matching,
+                items: matching.into_iter().map(Item).collect(),
             },
         ),
         Output::Metadata(v) => status::json(
@@ -470,7 +491,7 @@ fn delete_collection(
         kind: res.list_kind(),
         api_version: res.api_version(),
         metadata: json!({"resourceVersion": rv.to_string()}),
-        items: deleted.iter().map(|o| &**o).collect(),
+        items: deleted.iter().map(|o| Item(o)).collect(),
     };
     Ok(status::json(200, &list))
 }

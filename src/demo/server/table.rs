@@ -11,8 +11,8 @@ use crate::demo::meta;
 use crate::demo::resources::ResourceDef;
 use crate::demo::selectors::LabelSelector;
 
-const NAME_DOC: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
-const AGE_DOC: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+/// Column definitions as the API server (v1.34) answers them, per resource.
+const COLUMNS_JSON: &str = include_str!("columns.json");
 
 /// How rows carry the object (`includeObject`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,75 +32,16 @@ impl IncludeObject {
     }
 }
 
-fn col(name: &str, kind: &str, priority: i64, description: &str) -> Value {
-    let mut c = json!({"name": name, "type": kind, "format": "", "description": description, "priority": priority});
-    if name == "Name" {
-        c["format"] = json!("name");
-    }
-    c
-}
-
 pub fn columns(res: &ResourceDef) -> Vec<Value> {
-    let name = col("Name", "string", 0, NAME_DOC);
-    let age = col("Age", "string", 0, AGE_DOC);
-    let containers = col(
-        "Containers",
-        "string",
-        1,
-        "Names of each container in the template.",
-    );
-    let images = col(
-        "Images",
-        "string",
-        1,
-        "Images referenced by each container in the template.",
-    );
-    match res.plural {
-        "pods" => vec![
-            name,
-            col("Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."),
-            col("Status", "string", 0, "The aggregate status of the containers in this pod."),
-            col("Restarts", "string", 0, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
-            age,
-            col("IP", "string", 1, "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated."),
-            col("Node", "string", 1, "NodeName indicates in which node this pod is scheduled."),
-            col("Nominated Node", "string", 1, "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods."),
-            col("Readiness Gates", "string", 1, "If specified, all readiness gates will be evaluated for pod readiness."),
+    static COLUMNS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let all = COLUMNS.get_or_init(|| serde_json::from_str(COLUMNS_JSON).unwrap_or(Value::Null));
+    match all.get(res.plural).and_then(Value::as_array) {
+        Some(cols) => cols.clone(),
+        // The API server's default for kinds without a printer.
+        None => vec![
+            json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
+            json!({"name": "Created At", "type": "date", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}),
         ],
-        "deployments" => vec![
-            name,
-            col("Ready", "string", 0, "Number of the pod with ready state"),
-            col("Up-to-date", "string", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-            col("Available", "string", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
-            age,
-            containers,
-            images,
-            col("Selector", "string", 1, "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment."),
-        ],
-        "replicasets" => vec![
-            name,
-            col("Desired", "integer", 0, "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1."),
-            col("Current", "integer", 0, "Replicas is the most recently observed number of replicas."),
-            col("Ready", "integer", 0, "The number of ready replicas for this replica set."),
-            age,
-            containers,
-            images,
-            col("Selector", "string", 1, "Selector is a label query over pods that should match the replica count."),
-        ],
-        "namespaces" => vec![name, col("Status", "string", 0, "The status of the namespace"), age],
-        "nodes" => vec![
-            name,
-            col("Status", "string", 0, "The status of the node"),
-            col("Roles", "string", 0, "The roles of the node"),
-            age,
-            col("Version", "string", 0, "Kubelet Version reported by the node."),
-            col("Internal-IP", "string", 1, "List of addresses reachable to the node."),
-            col("External-IP", "string", 1, "List of addresses reachable to the node."),
-            col("OS-Image", "string", 1, "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
-            col("Kernel-Version", "string", 1, "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
-            col("Container-Runtime", "string", 1, "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2)."),
-        ],
-        _ => vec![name, age],
     }
 }
 
@@ -488,6 +429,22 @@ pub fn table(res: &ResourceDef, objs: &[&Value], metadata: Value, opts: &TableOp
 mod tests {
     use super::*;
     use crate::demo::resources::{DEPLOYMENTS, PODS, REPLICASETS};
+
+    #[test]
+    fn every_served_kind_has_columns_matching_its_cells() {
+        let now = Utc::now();
+        for res in crate::demo::resources::ALL {
+            let cols = columns(res);
+            assert!(cols.len() >= 3, "{}", res.plural);
+            assert_eq!(cols[0]["name"], "Name");
+            assert_eq!(
+                cols.len(),
+                cells(res, &json!({}), now).len(),
+                "{}",
+                res.plural
+            );
+        }
+    }
 
     #[test]
     fn human_durations_match_upstream() {

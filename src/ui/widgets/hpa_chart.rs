@@ -24,6 +24,7 @@ const MIN_WINDOW_SECS: f64 = 60.0;
 /// More metric lines than this in one chart cannot be told apart.
 const MAX_METRIC_SERIES: usize = 6;
 const MAX_EVENT_LINES: usize = 6;
+const Y_LABEL_WIDTH: usize = 5;
 const COLLECTING: &str = "collecting… since kockpit started";
 
 #[derive(Clone, Debug, PartialEq)]
@@ -371,6 +372,12 @@ fn horizontal(m: &HpaDetail, y: f64) -> [(f64, f64); 2] {
     [(-m.window_secs, y), (0.0, y)]
 }
 
+/// Labels padded alike in both charts, so their time axes line up and a
+/// scale-up reads against the metric spike above it.
+fn y_label(text: String, theme: &Theme) -> Span<'static> {
+    Span::styled(format!("{text:>Y_LABEL_WIDTH$}"), theme.dim())
+}
+
 fn collecting_title<'a>(m: &HpaDetail, theme: &Theme) -> Option<Span<'a>> {
     m.collecting()
         .then(|| Span::styled(format!(" {COLLECTING} "), theme.dim()))
@@ -425,9 +432,7 @@ fn draw_replicas(f: &mut Frame, area: Rect, m: &HpaDetail, theme: &Theme) {
             Axis::default()
                 .style(theme.dim())
                 .bounds([0.0, top])
-                .labels(
-                    [0.0, top / 2.0, top].map(|v| Span::styled(format!("{v:.0}"), theme.dim())),
-                ),
+                .labels([0.0, top / 2.0, top].map(|v| y_label(format!("{v:.0}"), theme))),
         );
     f.render_widget(chart, area);
 }
@@ -457,7 +462,7 @@ fn draw_metrics(f: &mut Frame, area: Rect, m: &HpaDetail, theme: &Theme) {
     };
     let labels = (0..=steps).map(|i| {
         let v = top * i as f64 / steps as f64;
-        Span::styled(format!("{v:.0}%"), theme.dim())
+        y_label(format!("{v:.0}%"), theme)
     });
     let chart = Chart::new(datasets)
         .block(block)
