@@ -113,7 +113,7 @@ impl TableRow for PodRow {
         "IP",
         "AGE",
     ];
-    const MAX_WIDTHS: &'static [u16] = &[20, 0, 6, 20, 14, 6, 6, 48, 16, 15, 7];
+    const MAX_WIDTHS: &'static [u16] = &[20, 63, 6, 20, 14, 6, 6, 0, 16, 15, 7];
     const DROP_ORDER: &'static [usize] = &[9, 7, 6, 5, 8, 0];
 
     fn namespace(&self) -> &str {
