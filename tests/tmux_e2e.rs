@@ -214,3 +214,93 @@ fn a_bad_keymap_file_is_reported_with_its_line_and_defaults_apply() {
     t.keys(&["2"]);
     t.wait_for("deployments(shop)", T);
 }
+
+/// An exec credential plugin that writes to stderr (as login helpers do)
+/// must not scribble over the cockpit while it refreshes a token.
+#[test]
+fn an_exec_auth_plugin_cannot_corrupt_the_screen() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let demo_kc = dir.path().join("demo.kubeconfig");
+    /// Stops the demo server even when an assertion fails.
+    struct Serve(std::process::Child);
+    impl Drop for Serve {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _serve = Serve(
+        Command::new(env!("CARGO_BIN_EXE_kockpit"))
+            .args(["demo", "serve", "--kubeconfig", demo_kc.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while !demo_kc.exists() && start.elapsed() < T {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let demo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo_kc).unwrap()).unwrap();
+    let server = demo["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let calls = dir.path().join("calls");
+    let plugin = dir.path().join("plugin.sh");
+    let mut f = std::fs::File::create(&plugin).unwrap();
+    writeln!(
+        f,
+        "#!/bin/sh\necho x >> {}\nprintf '\\033[2J\\033[HGARBAGE-FROM-PLUGIN\\n' >&2\n\
+         exp=$(date -u -d '+1 seconds' +%Y-%m-%dT%H:%M:%SZ)\n\
+         printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\",\"expirationTimestamp\":\"%s\"}}}}' \"$exp\"",
+        calls.display()
+    )
+    .unwrap();
+    drop(f);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = dir.path().join("exec.kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: {server}\n\
+             contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n    namespace: shop\n\
+             users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: IfAvailable\n",
+            plugin.display()
+        ),
+    )
+    .unwrap();
+
+    let t = Tmux::start(&format!("--kubeconfig {}", kc.display()), 120, 30);
+    if let Some(t) = t {
+        t.wait_for("● live", T);
+        // Switching namespaces restarts every watch: new requests, and the
+        // expired token makes the plugin run again, now behind our screen.
+        std::thread::sleep(Duration::from_millis(1500));
+        t.keys(&[":", "ns default", "Enter"]);
+        t.wait_for("ns:default", T);
+        std::thread::sleep(Duration::from_millis(1500));
+        t.keys(&["0"]);
+        std::thread::sleep(Duration::from_millis(1500));
+        let s = t.screen();
+        let runs = std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        assert!(
+            runs >= 2,
+            "the plugin should have refreshed the token (ran {runs} times)"
+        );
+        assert!(
+            !s.contains("GARBAGE"),
+            "plugin output reached the screen:\n{s}"
+        );
+        assert!(
+            s.contains("kockpit  ctx:c"),
+            "screen cleared by the plugin:\n{s}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
 #[derive(Clone, Debug, Default)]
@@ -90,10 +90,21 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
             reason: one_line(&e),
         })?;
     let cluster_url = config.cluster_url.to_string();
-    let client = Client::try_from(config).map_err(|e| ConnectError::BadContext {
+    // An exec credential plugin may talk to the operator (a login prompt)
+    // while we connect, before the screen is ours. Later refreshes happen
+    // while the cockpit owns the terminal: they must not write to it, so the
+    // client kept for the session runs the plugin non-interactively (its
+    // stderr captured, never inherited).
+    let mut quiet = config.clone();
+    if let Some(exec) = quiet.auth_info.exec.as_mut() {
+        exec.interactive_mode = Some(ExecInteractiveMode::Never);
+    }
+    let bad_context = |e: kube::Error| ConnectError::BadContext {
         context: context.clone(),
         reason: one_line(&e),
-    })?;
+    };
+    let client = Client::try_from(config).map_err(bad_context)?;
+    let session_client = Client::try_from(quiet).map_err(bad_context)?;
 
     let unreachable = |reason: String| ConnectError::Unreachable {
         url: cluster_url.clone(),
@@ -117,7 +128,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         .or(context_namespace)
         .unwrap_or_else(|| "default".into());
     Ok(Connection {
-        client,
+        client: session_client,
         context,
         cluster_url,
         namespace,
