@@ -61,7 +61,6 @@ async fn wait_until(session: &LogSession, what: &str, mut ok: impl FnMut() -> bo
 }
 
 #[tokio::test]
-#[ignore = "needs demo log endpoint"]
 async fn a_deployments_pods_are_followed_and_replacements_attached() {
     let cluster = DemoCluster::start(DemoOptions {
         speed: 4.0,

@@ -5,6 +5,7 @@ pub mod client;
 pub mod intake;
 pub mod logs;
 pub mod metrics;
+pub mod ops;
 pub mod watch;
 
 pub use client::{connect, ConnectError, ConnectOptions, Connection};

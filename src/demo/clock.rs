@@ -27,6 +27,10 @@ impl Clock {
         }
     }
 
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         let offset = *self.offset.lock().unwrap_or_else(|e| e.into_inner());
         Utc::now() - offset
@@ -54,6 +58,12 @@ impl Clock {
         if self.is_instant() {
             return Duration::ZERO;
         }
+        simulated.div_f64(self.speed)
+    }
+
+    /// Real time that a simulated delay takes at the current speed, even
+    /// while seeding.
+    pub fn scaled(&self, simulated: Duration) -> Duration {
         simulated.div_f64(self.speed)
     }
 

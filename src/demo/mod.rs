@@ -11,8 +11,10 @@
 pub mod clock;
 pub mod controllers;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod kubeconfig;
+pub mod logs;
 pub mod meta;
 pub mod patch;
 pub mod registry;

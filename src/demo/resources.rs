@@ -127,13 +127,22 @@ pub static PODS: ResourceDef = ResourceDef {
     short_names: &["po"],
     categories: &["all"],
     verbs: ALL_VERBS,
-    subresources: &[SubresourceDef {
-        name: "status",
-        group: "",
-        version: "",
-        kind: "Pod",
-        verbs: STATUS_VERBS,
-    }],
+    subresources: &[
+        SubresourceDef {
+            name: "log",
+            group: "",
+            version: "",
+            kind: "Pod",
+            verbs: &["get"],
+        },
+        SubresourceDef {
+            name: "status",
+            group: "",
+            version: "",
+            kind: "Pod",
+            verbs: STATUS_VERBS,
+        },
+    ],
     tracks_generation: true,
 };
 
@@ -195,7 +204,28 @@ pub static REPLICASETS: ResourceDef = ResourceDef {
     tracks_generation: true,
 };
 
-pub static ALL: &[&ResourceDef] = &[&NAMESPACES, &NODES, &PODS, &DEPLOYMENTS, &REPLICASETS];
+pub static EVENTS: ResourceDef = ResourceDef {
+    group: "",
+    version: "v1",
+    plural: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    short_names: &["ev"],
+    categories: &[],
+    verbs: ALL_VERBS,
+    subresources: &[],
+    tracks_generation: false,
+};
+
+pub static ALL: &[&ResourceDef] = &[
+    &NAMESPACES,
+    &NODES,
+    &PODS,
+    &EVENTS,
+    &DEPLOYMENTS,
+    &REPLICASETS,
+];
 
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
     ALL.iter()

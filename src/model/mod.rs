@@ -2,12 +2,14 @@
 //! so everything here is unit-tested with fixture objects.
 
 pub mod age;
+pub mod change;
 pub mod events;
 pub mod filter;
 pub mod history;
 pub mod hpa;
 pub mod logs;
 pub mod overview;
+pub mod pairs;
 pub mod pod_detail;
 pub mod quantity;
 pub mod rollout;

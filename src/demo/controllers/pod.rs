@@ -1,13 +1,15 @@
 //! Scheduler and kubelets for the fake nodes: a pod goes Pending
 //! (unscheduled) -> scheduled -> ContainerCreating -> Running -> Ready, each
 //! step after a simulated delay; a deleted pod terminates and disappears.
+//! Containers whose image tag asks for it fail instead (see `container`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use super::container::{self, FailureTimings, Fingerprint, Mode, Step, StepContext};
 use super::Pass;
 use crate::demo::clock::Clock;
 use crate::demo::ids;
@@ -19,11 +21,10 @@ use crate::demo::resources::{NODES, PODS};
 enum Stage {
     Unscheduled,
     Scheduled,
-    Creating,
-    Starting,
-    Ready,
+    /// Containers exist (or are being created): each one is driven on its
+    /// own, see `container`.
+    Started,
     Terminating,
-    Done,
 }
 
 /// Simulated durations of each step.
@@ -34,6 +35,7 @@ pub struct Timings {
     pub container_start: Duration,
     pub readiness: Duration,
     pub termination: Duration,
+    pub failures: FailureTimings,
 }
 
 impl Default for Timings {
@@ -44,6 +46,7 @@ impl Default for Timings {
             container_start: Duration::from_millis(1500),
             readiness: Duration::from_millis(2000),
             termination: Duration::from_millis(2000),
+            failures: FailureTimings::default(),
         }
     }
 }
@@ -58,23 +61,24 @@ fn stage(pod: &Value) -> Stage {
     if meta::at(pod, &["status", "startTime"]).is_none() {
         return Stage::Scheduled;
     }
-    if meta::str_at(pod, &["status", "phase"]) != Some("Running") {
-        return Stage::Creating;
-    }
-    if !meta::condition_true(pod, "Ready") {
-        return Stage::Starting;
-    }
-    if meta::str_at(pod, &["status", "phase"]) == Some("Running") {
-        return Stage::Ready;
-    }
-    Stage::Done
+    Stage::Started
+}
+
+/// What the kubelet remembers of a pod between passes.
+struct Memo {
+    stage: Stage,
+    since: Instant,
+    /// Per container status (by position): its phase and since when.
+    containers: Vec<(Fingerprint, Instant)>,
+    /// Per container: failed image pulls so far.
+    pulls: Vec<u32>,
 }
 
 #[derive(Default)]
 pub struct Kubelet {
     pub timings: Timings,
-    /// Per pod UID: the stage last seen and since when (real time).
-    seen: HashMap<String, (Stage, Instant)>,
+    /// Per pod UID.
+    seen: HashMap<String, Memo>,
     next_ip: HashMap<String, u32>,
 }
 
@@ -95,6 +99,13 @@ fn container_names(pod: &Value) -> Vec<String> {
         .collect()
 }
 
+fn container_statuses(pod: &Value) -> &[Value] {
+    meta::at(pod, &["status", "containerStatuses"])
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
 fn image_id(image: &str) -> String {
     let repo = image.split('@').next().unwrap_or(image);
     let repo = match repo.rsplit_once(':') {
@@ -113,34 +124,55 @@ fn image_id(image: &str) -> String {
     format!("{qualified}@sha256:{digest}")
 }
 
+fn status_image(c: &Value) -> &str {
+    c.get("image").and_then(Value::as_str).unwrap_or("")
+}
+
+/// A container step that is due now.
+struct DueStep {
+    index: usize,
+    step: Step,
+    mode: Mode,
+}
+
 impl Kubelet {
     pub fn sync(&mut self, reg: &Registry, clock: &Clock) -> Pass {
         let mut pass = Pass::default();
         let (pods, _) = reg.store.list(&PODS, None);
         let now = Instant::now();
-        let mut alive = Vec::with_capacity(pods.len());
+        let mut alive = HashSet::with_capacity(pods.len());
         for pod in &pods {
             let uid = meta::uid(pod).to_string();
             let st = stage(pod);
-            alive.push(uid.clone());
-            let entry = self.seen.entry(uid).or_insert((st, now));
-            if entry.0 != st {
-                *entry = (st, now);
+            alive.insert(uid.clone());
+            let memo = self.seen.entry(uid).or_insert_with(|| Memo {
+                stage: st,
+                since: now,
+                containers: Vec::new(),
+                pulls: Vec::new(),
+            });
+            if memo.stage != st {
+                memo.stage = st;
+                memo.since = now;
             }
             let delay = match st {
                 Stage::Unscheduled => self.timings.schedule,
                 Stage::Scheduled => self.timings.kubelet_sync,
-                Stage::Creating => self.timings.container_start,
-                Stage::Starting => self.timings.readiness,
+                Stage::Started => {
+                    let due = container_steps(memo, pod, &self.timings, clock, now, &mut pass);
+                    if !due.is_empty() && self.run_containers(reg, clock, pod, &due) {
+                        pass.changed = true;
+                    }
+                    continue;
+                }
                 Stage::Terminating => {
                     let grace = meta::i64_at(pod, &["metadata", "deletionGracePeriodSeconds"])
                         .unwrap_or(0)
                         .max(0) as u64;
                     self.timings.termination.min(Duration::from_secs(grace))
                 }
-                Stage::Ready | Stage::Done => continue,
             };
-            let due = entry.1 + clock.real(delay);
+            let due = memo.since + clock.real(delay);
             if due > now {
                 pass.due(due);
                 continue;
@@ -151,6 +183,75 @@ impl Kubelet {
         }
         self.seen.retain(|uid, _| alive.contains(uid));
         pass
+    }
+
+    /// Applies the due container steps, then derives the pod's phase and
+    /// conditions from its containers.
+    fn run_containers(
+        &mut self,
+        reg: &Registry,
+        clock: &Clock,
+        pod: &Value,
+        due: &[DueStep],
+    ) -> bool {
+        let ns = meta::namespace(pod);
+        let name = meta::name(pod);
+        let uid = meta::uid(pod).to_string();
+        let now = clock.now_string();
+        let needs_sandbox = meta::at(pod, &["status", "podIP"]).is_none();
+        let ip = if needs_sandbox {
+            let node = meta::str_at(pod, &["spec", "nodeName"]).unwrap_or("");
+            Some(self.pod_ip(reg, node))
+        } else {
+            None
+        };
+        if let Some(memo) = self.seen.get_mut(&uid) {
+            for d in due.iter().filter(|d| d.step == Step::FailPull) {
+                if let Some(n) = memo.pulls.get_mut(d.index) {
+                    *n += 1;
+                }
+            }
+        }
+        let failures = self.timings.failures;
+        let result = reg.mutate(&PODS, ns, name, Part::Status, |p| {
+            if let Some(ip) = &ip {
+                meta::set(p, &["status", "podIP"], json!(ip));
+                meta::set(p, &["status", "podIPs"], json!([{"ip": ip}]));
+                set_condition(p, "PodReadyToStartContainers", true, &now);
+            }
+            let Some(statuses) = p
+                .get_mut("status")
+                .and_then(|s| s.get_mut("containerStatuses"))
+                .and_then(Value::as_array_mut)
+            else {
+                return;
+            };
+            for d in due {
+                let Some(c) = statuses.get_mut(d.index) else {
+                    continue;
+                };
+                let cx = StepContext {
+                    now: &now,
+                    pod: name,
+                    namespace: ns,
+                    pod_uid: &uid,
+                    image_id: image_id(status_image(c)),
+                    container_id: format!("containerd://{}", ids::hex(64)),
+                    timings: &failures,
+                };
+                container::apply(d.step, d.mode, c, &cx);
+            }
+            let created = container::all_created(statuses);
+            let unready: Vec<String> = statuses
+                .iter()
+                .filter(|c| !meta::bool_at(c, &["ready"]))
+                .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
+                .collect();
+            let phase = if created { "Running" } else { "Pending" };
+            meta::set(p, &["status", "phase"], json!(phase));
+            set_ready(p, &unready, &now);
+        });
+        result.is_ok()
     }
 
     fn advance(&mut self, reg: &Registry, clock: &Clock, pod: &Value, st: Stage) -> bool {
@@ -231,60 +332,6 @@ impl Kubelet {
                     meta::set(p, &["status", "containerStatuses"], Value::Array(statuses));
                 })
             }
-            Stage::Creating => {
-                let node = meta::str_at(pod, &["spec", "nodeName"])
-                    .unwrap_or("")
-                    .to_string();
-                let ip = self.pod_ip(reg, &node);
-                reg.mutate(&PODS, ns, name, Part::Status, |p| {
-                    meta::set(p, &["status", "phase"], json!("Running"));
-                    meta::set(p, &["status", "podIP"], json!(ip));
-                    meta::set(p, &["status", "podIPs"], json!([{"ip": ip}]));
-                    set_condition(p, "PodReadyToStartContainers", true, &now);
-                    if let Some(cs) = meta::at(p, &["status", "containerStatuses"]).cloned() {
-                        let cs: Vec<Value> = cs
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .map(|c| {
-                                let mut c = c.clone();
-                                let image = c
-                                    .get("image")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_string();
-                                meta::set(
-                                    &mut c,
-                                    &["state"],
-                                    json!({"running": {"startedAt": now}}),
-                                );
-                                meta::set(&mut c, &["started"], json!(true));
-                                meta::set(&mut c, &["imageID"], json!(image_id(&image)));
-                                meta::set(
-                                    &mut c,
-                                    &["containerID"],
-                                    json!(format!("containerd://{}", ids::hex(64))),
-                                );
-                                c
-                            })
-                            .collect();
-                        meta::set(p, &["status", "containerStatuses"], Value::Array(cs));
-                    }
-                })
-            }
-            Stage::Starting => reg.mutate(&PODS, ns, name, Part::Status, |p| {
-                set_condition(p, "Ready", true, &now);
-                set_condition(p, "ContainersReady", true, &now);
-                if let Some(cs) = p
-                    .get_mut("status")
-                    .and_then(|s| s.get_mut("containerStatuses"))
-                    .and_then(Value::as_array_mut)
-                {
-                    for c in cs {
-                        meta::set(c, &["ready"], json!(true));
-                    }
-                }
-            }),
             Stage::Terminating => {
                 let now = DeleteOptions {
                     grace_period: Some(0),
@@ -292,7 +339,7 @@ impl Kubelet {
                 };
                 return reg.delete(&PODS, ns, name, &now).is_ok();
             }
-            Stage::Ready | Stage::Done => return false,
+            Stage::Started => return false,
         };
         result.is_ok()
     }
@@ -335,6 +382,87 @@ impl Kubelet {
     }
 }
 
+/// The container steps of a started pod that are due now; the next later
+/// one goes into `pass`.
+fn container_steps(
+    memo: &mut Memo,
+    pod: &Value,
+    timings: &Timings,
+    clock: &Clock,
+    now: Instant,
+    pass: &mut Pass,
+) -> Vec<DueStep> {
+    let statuses = container_statuses(pod);
+    let spec = meta::containers(meta::at(pod, &["spec"]));
+    memo.containers
+        .resize(statuses.len(), (Fingerprint::default(), now));
+    memo.pulls.resize(statuses.len(), 0);
+    let mut due = Vec::new();
+    for (index, c) in statuses.iter().enumerate() {
+        let fp = container::fingerprint(c);
+        let slot = &mut memo.containers[index];
+        if slot.0 != fp {
+            *slot = (fp, now);
+        }
+        let name = c.get("name").and_then(Value::as_str);
+        let image = spec
+            .iter()
+            .find(|s| s.get("name").and_then(Value::as_str) == name)
+            .map_or_else(|| status_image(c), status_image);
+        let mode = Mode::of_image(image);
+        let Some((step, delay)) = container::next_step(
+            mode,
+            fp.phase,
+            fp.restarts,
+            memo.pulls[index],
+            timings.readiness,
+            timings.container_start,
+            &timings.failures,
+        ) else {
+            continue;
+        };
+        // Seeding makes normal progress instant; failures still take their
+        // time, or a crash loop would spin through its restarts at once.
+        let first_try = matches!(fp.phase, container::Phase::Creating) || step == Step::BecomeReady;
+        let real = if first_try {
+            clock.real(delay)
+        } else {
+            clock.scaled(delay)
+        };
+        let at = slot.1 + real;
+        if at <= now {
+            due.push(DueStep { index, step, mode });
+        } else {
+            pass.due(at);
+        }
+    }
+    due
+}
+
+/// Ready and ContainersReady follow the containers, naming the unready ones.
+fn set_ready(pod: &mut Value, unready: &[String], now: &str) {
+    let ok = unready.is_empty();
+    let message = format!("containers with unready status: [{}]", unready.join(" "));
+    for kind in ["ContainersReady", "Ready"] {
+        set_condition(pod, kind, ok, now);
+        if ok {
+            continue;
+        }
+        let found = pod
+            .get_mut("status")
+            .and_then(|s| s.get_mut("conditions"))
+            .and_then(Value::as_array_mut)
+            .and_then(|cs| {
+                cs.iter_mut()
+                    .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))
+            });
+        if let Some(c) = found {
+            meta::set(c, &["reason"], json!("ContainersNotReady"));
+            meta::set(c, &["message"], json!(message));
+        }
+    }
+}
+
 /// Sets a pod condition's status, keeping its position, moving the
 /// transition time only when the status flips.
 fn set_condition(pod: &mut Value, kind: &str, status: bool, now: &str) {
@@ -370,11 +498,7 @@ mod tests {
         p["spec"]["nodeName"] = json!("n1");
         assert_eq!(stage(&p), Stage::Scheduled);
         p["status"]["startTime"] = json!("2024-01-01T00:00:00Z");
-        assert_eq!(stage(&p), Stage::Creating);
-        p["status"]["phase"] = json!("Running");
-        assert_eq!(stage(&p), Stage::Starting);
-        p["status"]["conditions"] = json!([{"type": "Ready", "status": "True"}]);
-        assert_eq!(stage(&p), Stage::Ready);
+        assert_eq!(stage(&p), Stage::Started);
         p["metadata"]["deletionTimestamp"] = json!("2024-01-01T00:00:00Z");
         assert_eq!(stage(&p), Stage::Terminating);
     }

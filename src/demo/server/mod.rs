@@ -1,6 +1,7 @@
 //! The HTTP side: an axum server on loopback speaking the Kubernetes API.
 
 pub mod discovery;
+pub mod logs;
 pub mod request;
 pub mod routes;
 pub mod status;

@@ -214,7 +214,7 @@ mod tests {
             "/apis/apps/v1/widgets",
             "/api/v1/pods/x",
             "/api/v1/namespaces/a/nodes",
-            "/api/v1/namespaces/a/pods/p/log",
+            "/api/v1/namespaces/a/pods/p/exec",
             "/apis/apps/v1/namespaces/a/deployments/d/x/y",
             "/nope",
         ] {

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::request::{self, flag, Output, Route, Target};
 use super::table::{self, IncludeObject, TableOptions};
 use super::watch::{self, WatchContext, WatchRequest};
-use super::{discovery, status, ServerState};
+use super::{discovery, logs, status, ServerState};
 use crate::demo::error::ApiError;
 use crate::demo::meta;
 use crate::demo::patch::PatchType;
@@ -56,6 +56,16 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
         }
         Route::Resource(t) => t,
     };
+    if let (Some("log"), Some(name)) = (target.subresource.as_deref(), target.name.as_deref()) {
+        if parts.method != Method::GET {
+            return Err(ApiError::method_not_allowed(
+                parts.method.as_str(),
+                &describe(&target),
+            ));
+        }
+        let ns = target.namespace.as_deref().unwrap_or("");
+        return logs::serve(state, ns, name, &q);
+    }
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::too_large("the request body is too large"))?;

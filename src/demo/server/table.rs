@@ -386,8 +386,43 @@ pub fn cells(res: &ResourceDef, obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
             age(obj, now),
         ],
         "nodes" => node_cells(obj, now),
+        "events" => event_cells(obj, now),
         _ => vec![json!(meta::name(obj)), age(obj, now)],
     }
+}
+
+fn event_cells(ev: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let text = |path: &[&str]| meta::str_at(ev, path).unwrap_or("").to_string();
+    let time = |primary: &str| {
+        let t = meta::str_at(ev, &[primary]).or_else(|| meta::str_at(ev, &["eventTime"]));
+        since(t, now)
+    };
+    let object = format!(
+        "{}/{}",
+        text(&["involvedObject", "kind"]).to_ascii_lowercase(),
+        text(&["involvedObject", "name"])
+    );
+    let (component, host) = match text(&["source", "component"]) {
+        c if c.is_empty() => (text(&["reportingComponent"]), text(&["reportingInstance"])),
+        c => (c, text(&["source", "host"])),
+    };
+    let source = if host.is_empty() {
+        component
+    } else {
+        format!("{component}, {host}")
+    };
+    vec![
+        json!(time("lastTimestamp")),
+        json!(text(&["type"])),
+        json!(text(&["reason"])),
+        json!(object),
+        json!(text(&["involvedObject", "fieldPath"])),
+        json!(source),
+        json!(text(&["message"])),
+        json!(time("firstTimestamp")),
+        json!(meta::i64_at(ev, &["count"]).unwrap_or(1)),
+        json!(meta::name(ev)),
+    ]
 }
 
 pub fn partial_metadata(obj: &Value, version: &str) -> Value {
