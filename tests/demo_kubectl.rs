@@ -430,3 +430,89 @@ fn errors_read_like_a_real_cluster() {
         "{err}"
     );
 }
+
+#[test]
+fn failing_images_logs_and_events_read_like_a_real_cluster() {
+    if kubectl_missing() {
+        return;
+    }
+    let demo = Demo::start();
+    let ns = ["-n", "shop"];
+    let crash = "ghcr.io/kockpit-demo/worker:1.13.0-crash";
+    demo.ok(&[
+        ns[0],
+        ns[1],
+        "set",
+        "image",
+        "deploy/worker",
+        &format!("worker={crash}"),
+    ]);
+    demo.ok(&[
+        ns[0],
+        ns[1],
+        "set",
+        "image",
+        "deploy/frontend-green",
+        "web=nginx:missing",
+    ]);
+    // STATUS and RESTARTS as kubectl prints them for a crash loop and a
+    // failed pull.
+    let crashing = eventually("a CrashLoopBackOff row", Duration::from_secs(40), || {
+        let out = demo.ok(&["-n", "shop", "get", "pods"]);
+        let crash_row = out.lines().map(columns).find(|c| {
+            c.first().is_some_and(|n| n.starts_with("worker-"))
+                && c.get(2) == Some(&"CrashLoopBackOff")
+                && c.get(3)
+                    .is_some_and(|r| r.starts_with("1 (") && r.ends_with(" ago)"))
+        });
+        let pull_row = out.lines().map(columns).any(|c| {
+            c.first().is_some_and(|n| n.starts_with("frontend-green-"))
+                && c.get(1) == Some(&"0/1")
+                && c.get(2) == Some(&"ImagePullBackOff")
+        });
+        match crash_row {
+            Some(c) if pull_row => Ok(c[0].to_string()),
+            _ => Err(out),
+        }
+    });
+    let previous = demo.ok(&["-n", "shop", "logs", &crashing, "--previous"]);
+    assert!(previous.contains("\npanic: runtime error: "), "{previous}");
+    let events = demo.ok(&[
+        "-n",
+        "shop",
+        "get",
+        "events",
+        "--field-selector",
+        "reason=BackOff",
+    ]);
+    assert!(
+        events.contains(&format!(
+            "Back-off restarting failed container worker in pod {crashing}_shop("
+        )),
+        "{events}"
+    );
+    assert!(
+        events.contains("Back-off pulling image \"nginx:missing\""),
+        "{events}"
+    );
+
+    // logs -f --tail prints the tail, then new lines as they come.
+    let mut follow = demo
+        .command(&["-n", "shop", "logs", "-f", "--tail=2", "deploy/api"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl logs -f");
+    let lines = line_reader(follow.stdout.take().expect("stdout"));
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        match lines.recv_timeout(Duration::from_secs(10)) {
+            Ok(l) => got.push(l),
+            Err(_) => break,
+        }
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got.iter().all(|l| l.starts_with("{\"ts\":")), "{got:?}");
+}

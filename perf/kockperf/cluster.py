@@ -126,18 +126,39 @@ def fill(kube: Kube, ns: str, deployments: int, replicas: int, timeout: float = 
         time.sleep(15)
 
 
-def settle(kube: Kube, ns: str, quiet_for: float = 20, timeout: float = 300) -> None:
-    """Waits until no pod in `ns` changed for `quiet_for` seconds (the
-    resourceVersion of a list stops moving)."""
+def settle(kube: Kube, ns: str, quiet_for: float = 10, timeout: float = 120) -> bool:
+    """Waits until no pod in `ns` changed for `quiet_for` seconds: a watch
+    from the current resourceVersion that the server closes after
+    `quiet_for` s without having sent an event."""
+    import http.client
     start = time.monotonic()
-    last_rv, since = None, time.monotonic()
     while time.monotonic() - start < timeout:
         rv = kube.get(f"/api/v1/namespaces/{ns}/pods?limit=1")["metadata"]["resourceVersion"]
-        if rv != last_rv:
-            last_rv, since = rv, time.monotonic()
-        elif time.monotonic() - since >= quiet_for:
-            return
-        time.sleep(2)
+        if kube.scheme == "https":
+            c = http.client.HTTPSConnection(kube.host, kube.port, context=kube.ctx,
+                                            timeout=quiet_for + 10)
+        else:
+            c = http.client.HTTPConnection(kube.host, kube.port, timeout=quiet_for + 10)
+        q = urllib.parse.urlencode({"watch": "true", "resourceVersion": rv,
+                                    "timeoutSeconds": str(int(quiet_for))})
+        try:
+            c.request("GET", f"{kube.base}/api/v1/namespaces/{ns}/pods?{q}", headers=kube.headers)
+            r = c.getresponse()
+            events = 0
+            while True:
+                line = r.readline()
+                if not line:
+                    break
+                if b'"BOOKMARK"' not in line[:40]:
+                    events += 1
+                    break
+            if events == 0:
+                return True
+        except (OSError, http.client.HTTPException):
+            time.sleep(1)
+        finally:
+            c.close()
+    return False
 
 
 class Demo:

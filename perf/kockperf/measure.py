@@ -216,6 +216,14 @@ def run_tool(tool: Tool, kube: Kube, kubeconfig: str, ns: str, expected: int,
         if n:
             fig.errors.append(f"{n} probe pods were left and deleted")
 
+        # Back to the full pods screen (rows, AGE columns ticking) for the
+        # steady-state window.
+        for k in tool.clear_filter_keys:
+            pty.send(k, 0.2)
+        if pty.wait_until(lambda ls: sum(1 for l in ls if POD_ROW.search(l)) >= tool.min_rows,
+                          30) is None:
+            fig.errors.append("clearing the filter did not bring the pod rows back within 30 s")
+        dump(pty, outdir, f"{tag}-unfiltered")
         # Steady state until `late` s after start: CPU and bytes over the
         # whole stretch (minutes in a full run, so minute-boundary redraws
         # such as AGE columns are averaged in), then the second RSS sample.

@@ -1,7 +1,9 @@
 //! The built-in demo cluster: a real HTTP server on loopback speaking the
-//! Kubernetes API (discovery, namespaces, nodes, pods, deployments,
-//! replicasets: get, list, watch, create, update, patch, delete, scale), with
-//! simulated controllers that make rollouts and scaling animate. Clients reach
+//! Kubernetes API (discovery, namespaces, nodes, pods with logs, events,
+//! deployments, replicasets: get, list, watch, create, update, patch, delete,
+//! scale), with simulated controllers and kubelets that make rollouts,
+//! scaling and failures (by image tag, see `controllers::container`) animate
+//! and report events. Clients reach
 //! it only through the kubeconfig it writes, exactly like a real cluster.
 //!
 //! Layers, bottom up: `store` (generic objects, resourceVersions, watch

@@ -326,6 +326,19 @@ fn field_path(res: &ResourceDef, field: &str) -> Option<&'static [&'static str]>
         ("namespaces", "status.phase") => Some(&["status", "phase"]),
         ("nodes", "spec.unschedulable") => Some(&["spec", "unschedulable"]),
         ("replicasets", "status.replicas") => Some(&["status", "replicas"]),
+        ("events", "involvedObject.kind") => Some(&["involvedObject", "kind"]),
+        ("events", "involvedObject.namespace") => Some(&["involvedObject", "namespace"]),
+        ("events", "involvedObject.name") => Some(&["involvedObject", "name"]),
+        ("events", "involvedObject.uid") => Some(&["involvedObject", "uid"]),
+        ("events", "involvedObject.apiVersion") => Some(&["involvedObject", "apiVersion"]),
+        ("events", "involvedObject.resourceVersion") => {
+            Some(&["involvedObject", "resourceVersion"])
+        }
+        ("events", "involvedObject.fieldPath") => Some(&["involvedObject", "fieldPath"]),
+        ("events", "reason") => Some(&["reason"]),
+        ("events", "reportingComponent") => Some(&["reportingComponent"]),
+        ("events", "source") => Some(&["source", "component"]),
+        ("events", "type") => Some(&["type"]),
         _ => None,
     }
 }

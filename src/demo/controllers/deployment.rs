@@ -13,6 +13,7 @@ use super::rollout::{self, Proportion, RsCounts};
 use super::Pass;
 use crate::demo::clock::{parse_time, Clock};
 use crate::demo::error::ApiError;
+use crate::demo::events::{self, Note};
 use crate::demo::ids;
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Part, Registry};
@@ -409,6 +410,15 @@ impl<'a> Sync<'a> {
         match self.reg.create_internal(&REPLICASETS, rs) {
             Ok(obj) => {
                 self.pass.changed = true;
+                if replicas > 0 {
+                    let message = format!("Scaled up replica set {rs_name} from 0 to {replicas}");
+                    self.reg.events.record(
+                        self.reg,
+                        self.d,
+                        &Note::normal("ScalingReplicaSet", &message),
+                        &events::DEPLOYMENT_CONTROLLER,
+                    );
+                }
                 rss.push(Rs::new(obj));
                 self.revision = Some(new_revision.to_string());
                 if self.has_progress_deadline() {
@@ -461,6 +471,19 @@ impl<'a> Sync<'a> {
         if let Ok(obj) = result {
             if !Arc::ptr_eq(&obj, &rs.obj) {
                 self.pass.changed = true;
+            }
+            if size != rs.desired {
+                let direction = if size > rs.desired { "up" } else { "down" };
+                let message = format!(
+                    "Scaled {direction} replica set {} from {} to {size}",
+                    rs.name, rs.desired
+                );
+                self.reg.events.record(
+                    self.reg,
+                    self.d,
+                    &Note::normal("ScalingReplicaSet", &message),
+                    &events::DEPLOYMENT_CONTROLLER,
+                );
             }
             *rs = Rs::new(obj);
         }

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use super::container::{self, FailureTimings, Fingerprint, Mode, Step, StepContext};
 use super::Pass;
 use crate::demo::clock::Clock;
+use crate::demo::events::{self, Note};
 use crate::demo::ids;
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Part, Registry};
@@ -152,6 +153,9 @@ impl Kubelet {
                 pulls: Vec::new(),
             });
             if memo.stage != st {
+                if st == Stage::Terminating {
+                    killing(reg, pod);
+                }
                 memo.stage = st;
                 memo.since = now;
             }
@@ -251,7 +255,15 @@ impl Kubelet {
             meta::set(p, &["status", "phase"], json!(phase));
             set_ready(p, &unready, &now);
         });
-        result.is_ok()
+        match result {
+            Ok(p) => {
+                for d in due {
+                    container_events(reg, &p, pod, d);
+                }
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn advance(&mut self, reg: &Registry, clock: &Clock, pod: &Value, st: Stage) -> bool {
@@ -265,14 +277,24 @@ impl Kubelet {
                     return false;
                 };
                 // A binding, not a spec update: no new generation.
-                reg.mutate(&PODS, ns, name, Part::Status, |p| {
+                let bound = reg.mutate(&PODS, ns, name, Part::Status, |p| {
                     meta::set(p, &["spec", "nodeName"], json!(node));
                     meta::set(
                         p,
                         &["status", "conditions"],
                         json!([condition("PodScheduled", true, &now)]),
                     );
-                })
+                });
+                if let Ok(p) = &bound {
+                    let message = format!("Successfully assigned {ns}/{name} to {node}");
+                    reg.events.record(
+                        reg,
+                        p,
+                        &Note::normal("Scheduled", &message),
+                        &events::SCHEDULER,
+                    );
+                }
+                bound
             }
             Stage::Scheduled => {
                 let node = meta::str_at(pod, &["spec", "nodeName"])
@@ -437,6 +459,105 @@ fn container_steps(
         }
     }
     due
+}
+
+/// The kubelet's events for a container step; `before` is the pod as it
+/// was (the state the step left), `pod` as it is now.
+fn container_events(reg: &Registry, pod: &Value, before: &Value, d: &DueStep) {
+    let Some(c) = container_statuses(pod).get(d.index) else {
+        return;
+    };
+    let previous = container_statuses(before)
+        .get(d.index)
+        .map(container::fingerprint);
+    let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+    let image = status_image(c);
+    let node = meta::str_at(pod, &["spec", "nodeName"]).unwrap_or("");
+    let field = format!("spec.containers{{{name}}}");
+    let by = events::kubelet(node);
+    let emit = |note: Note| reg.events.record(reg, pod, &note.on(&field), &by);
+    let pulling = format!("Pulling image \"{image}\"");
+    match d.step {
+        Step::Start => {
+            let restart = previous.is_some_and(|f| f.phase == container::Phase::CrashBackOff);
+            if restart {
+                let present = format!("Container image \"{image}\" already present on machine");
+                emit(Note::normal("Pulled", &present));
+            } else {
+                emit(Note::normal("Pulling", &pulling));
+                emit(Note::normal("Pulled", &pulled_message(image)));
+            }
+            emit(Note::normal(
+                "Created",
+                &format!("Created container: {name}"),
+            ));
+            emit(Note::normal(
+                "Started",
+                &format!("Started container {name}"),
+            ));
+            if matches!(d.mode, Mode::Crash | Mode::Oom | Mode::Slow) {
+                let ip = meta::str_at(pod, &["status", "podIP"]).unwrap_or("10.244.0.1");
+                let message = format!(
+                    "Readiness probe failed: Get \"http://{ip}:8080/readyz\": dial tcp {ip}:8080: connect: connection refused"
+                );
+                emit(Note::warning("Unhealthy", &message));
+            }
+        }
+        Step::FailPull => {
+            let error = meta::str_at(c, &["state", "waiting", "message"]).unwrap_or("");
+            emit(Note::normal("Pulling", &pulling));
+            let failed = format!("Failed to pull image \"{image}\": {error}");
+            emit(Note::warning("Failed", &failed));
+            emit(Note::warning("Failed", "Error: ErrImagePull"));
+        }
+        Step::BackOffPull => {
+            let message = format!("Back-off pulling image \"{image}\"");
+            emit(Note::normal("BackOff", &message));
+            emit(Note::warning("Failed", "Error: ImagePullBackOff"));
+        }
+        Step::BackOffCrash => {
+            let message = format!(
+                "Back-off restarting failed container {name} in pod {}_{}({})",
+                meta::name(pod),
+                meta::namespace(pod),
+                meta::uid(pod)
+            );
+            emit(Note::warning("BackOff", &message));
+        }
+        Step::BecomeReady | Step::Exit => {}
+    }
+}
+
+/// `Pulled` as the kubelet words it, with a pull time and size that are
+/// stable per image.
+fn pulled_message(image: &str) -> String {
+    let h = ids::fnv32a(image.as_bytes());
+    let ms = 600 + h % 2400;
+    let size = 20_000_000 + u64::from(h % 180_000_000);
+    let secs = format!("{}.{:03}", ms / 1000, ms % 1000);
+    let secs = secs.trim_end_matches('0').trim_end_matches('.');
+    format!(
+        "Successfully pulled image \"{image}\" in {secs}s ({secs}s including waiting). Image size: {size} bytes."
+    )
+}
+
+/// `Killing` for each running container of a pod that is being deleted.
+fn killing(reg: &Registry, pod: &Value) {
+    let node = meta::str_at(pod, &["spec", "nodeName"]).unwrap_or("");
+    if node.is_empty() {
+        return;
+    }
+    let by = events::kubelet(node);
+    for c in container_statuses(pod) {
+        if meta::at(c, &["state", "running"]).is_none() {
+            continue;
+        }
+        let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+        let field = format!("spec.containers{{{name}}}");
+        let message = format!("Stopping container {name}");
+        reg.events
+            .record(reg, pod, &Note::normal("Killing", &message).on(&field), &by);
+    }
 }
 
 /// Ready and ContainersReady follow the containers, naming the unready ones.

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use super::Pass;
 use crate::demo::clock::{parse_time, Clock};
+use crate::demo::events::{self, Note};
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Part, Registry};
 use crate::demo::resources::{PODS, REPLICASETS};
@@ -125,8 +126,15 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
 
         if active.len() < desired {
             for _ in 0..(desired - active.len()).min(BURST) {
-                if reg.create_internal(&PODS, pod_from_template(rs)).is_ok() {
+                if let Ok(pod) = reg.create_internal(&PODS, pod_from_template(rs)) {
                     pass.changed = true;
+                    let message = format!("Created pod: {}", meta::name(&pod));
+                    reg.events.record(
+                        reg,
+                        rs,
+                        &Note::normal("SuccessfulCreate", &message),
+                        &events::REPLICASET_CONTROLLER,
+                    );
                 }
             }
         } else if active.len() > desired {
@@ -137,6 +145,13 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
                     .is_ok()
                 {
                     pass.changed = true;
+                    let message = format!("Deleted pod: {}", meta::name(pod));
+                    reg.events.record(
+                        reg,
+                        rs,
+                        &Note::normal("SuccessfulDelete", &message),
+                        &events::REPLICASET_CONTROLLER,
+                    );
                 }
             }
         }

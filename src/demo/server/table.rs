@@ -471,7 +471,13 @@ mod tests {
         for res in crate::demo::resources::ALL {
             let cols = columns(res);
             assert!(cols.len() >= 3, "{}", res.plural);
-            assert_eq!(cols[0]["name"], "Name");
+            // Events lead with when they were last seen, like upstream.
+            let first = if res.plural == "events" {
+                "Last Seen"
+            } else {
+                "Name"
+            };
+            assert_eq!(cols[0]["name"], first);
             assert_eq!(
                 cols.len(),
                 cells(res, &json!({}), now).len(),
