@@ -74,6 +74,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-cluster", action="store_true",
                    help="leave the control plane up afterwards (the next run reuses it)")
     p.add_argument("--churn-rate", type=float, default=100.0, help="pod changes per second")
+    p.add_argument("--kockpit-env", action="append", default=[], metavar="K=V",
+                   help="extra environment for kockpit (repeatable), e.g. MALLOC_ARENA_MAX=2")
 
 
 def setup_out(args) -> None:
@@ -105,7 +107,7 @@ def cmd_bench(args) -> int:
     toolset: list[tools.Tool] = []
     skipped: list[str] = []
     for name in wanted:
-        t = {"kockpit": lambda: tools.kockpit(binary), "k9s": lambda: tools.k9s(home),
+        t = {"kockpit": lambda: tools.kockpit(binary, args.kockpit_env), "k9s": lambda: tools.k9s(home),
              "kdash": lambda: tools.kdash(home)}[name]()
         if t is None:
             skipped.append(f"{name}: not built (see {tools.peers_dir()}/logs/{name}-build.log)")
@@ -166,7 +168,11 @@ def cmd_bench(args) -> int:
         if cp_started and not args.keep_cluster:
             cluster.control_plane_down()
 
+    notes = "; ".join(f"{t.name}: {t.note}" for t in toolset if t.note)
     text = [f"# kockpit perf bench {meta['started']}", "", f"machine: {meta['machine']}",
+            f"kockpit binary: {binary}" + (f" ({open(os.path.join(args.out, 'kockpit.rev')).read().strip()})"
+                                            if os.path.exists(os.path.join(args.out, "kockpit.rev")) else ""),
+            f"tools: {notes}" if notes else "",
             f"load average at the end of each tool run: " +
             ", ".join(f"{r['tool']}#{r['run']} {r['loadavg']}" for r in results), ""]
     for which in clusters:

@@ -189,7 +189,7 @@ def cmd_soak(args, binary: str) -> int:
         churn_pods = [p for p in cluster.pod_names(kube, args.ns) if p.startswith("app-")]
         log_path = os.path.join(cluster.cp_workdir(), "pod.log")
 
-        tool = tools.kockpit(binary)
+        tool = tools.kockpit(binary, args.kockpit_env)
         home = os.path.join(args.out, "home-soak")
         os.makedirs(home, exist_ok=True)
         cols, rows = (int(x) for x in args.size.lower().split("x"))

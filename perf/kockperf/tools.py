@@ -53,7 +53,7 @@ def peers_dir() -> str:
     return os.path.join(cache_root(), "peers")
 
 
-def kockpit(binary: str) -> Tool:
+def kockpit(binary: str, env: list[str] | None = None) -> Tool:
     version = "?"
     try:
         version = subprocess.run([binary, "--version"], capture_output=True, text=True,
@@ -67,6 +67,8 @@ def kockpit(binary: str) -> Tool:
         min_rows=40,
         to_pods=[b"3"],
         quit_keys=[b"\x1b", b"\x1b", b"q"],
+        extra_env=dict(kv.split("=", 1) for kv in (env or [])),
+        note=" ".join(env or []),
     )
 
 
