@@ -42,6 +42,16 @@ pub struct Cli {
     #[arg(long)]
     pub readonly: bool,
 
+    /// Service selector keys that name a blue-green slot, in order of preference.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        value_delimiter = ',',
+        default_value = "version,color,slot,track",
+        env = "KOCKPIT_SLOT_KEYS"
+    )]
+    pub slot_keys: Vec<String>,
+
     /// Colour theme (shipped: dark, light, high-contrast, dracula, gruvbox).
     #[arg(long, value_name = "NAME", default_value = "dark")]
     pub theme: String,
@@ -70,6 +80,11 @@ pub enum DemoCommand {
         /// Where to write the kubeconfig for this cluster.
         #[arg(long, value_name = "PATH")]
         kubeconfig: Option<PathBuf>,
+        /// Inject a fault from the start (repeatable): delay=MS,
+        /// error-rate=0..1, error-code=500|503, seed=N, gone=N,
+        /// no-bookmarks, reads-only. At runtime: POST /_demo/faults.
+        #[arg(long = "fault", value_name = "FAULT")]
+        faults: Vec<String>,
         #[command(flatten)]
         demo_opts: DemoArgs,
     },
@@ -77,7 +92,8 @@ pub enum DemoCommand {
 
 #[derive(Args, Debug, Clone)]
 pub struct DemoArgs {
-    /// Demo scenario.
+    /// Demo scenario: shop, bad-rollout, traffic-spike, or
+    /// scale[:DEPLOYMENTSxPODS[xNODES]] (e.g. scale:1000x10).
     #[arg(long, value_name = "NAME", default_value = "shop")]
     pub scenario: String,
 

@@ -29,8 +29,10 @@ fn main() -> ExitCode {
     match runtime.block_on(real_main(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // One line: the cause chain joined, never a backtrace.
-            eprintln!("kockpit: {}", format!("{e:#}").replace('\n', " "));
+            // One line: the cause chain joined, never a backtrace, and no
+            // escape sequence from a kubeconfig, a flag or a server.
+            let line = format!("{e:#}").replace(['\n', '\r'], " ");
+            eprintln!("kockpit: {}", kockpit::model::sanitize::clean(&line));
             ExitCode::FAILURE
         }
     }
@@ -42,6 +44,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             DemoCommand::Serve {
                 addr,
                 kubeconfig,
+                faults,
                 demo_opts,
             },
     }) = cli.command
@@ -51,6 +54,8 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             scenario: demo_opts.scenario,
             speed: demo_opts.speed,
             kubeconfig_path: kubeconfig,
+            faults: kockpit::demo::faults::FaultSpec::from_flags(&faults)
+                .map_err(anyhow::Error::msg)?,
         };
         return kockpit::demo::serve_forever(opts).await;
     }
@@ -102,6 +107,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             theme,
             startup_message,
             connect: connect_opts,
+            slot_keys: cli.slot_keys.clone(),
         },
     )
     .await;

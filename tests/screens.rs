@@ -431,3 +431,644 @@ fn ctx_lists_and_switches_contexts_without_restart() {
         Some(&Effect::SwitchContext("kockpit-demo".into()))
     );
 }
+
+// ---- The write side in the app: panels over screens, keys to effects ----
+
+mod write_side {
+    use std::sync::Arc;
+
+    use super::*;
+    use kockpit::app::write::{Panel, PermQuery, WriteDone, WriteEffect};
+    use kockpit::cluster::ops::journal::JournalRead;
+    use kockpit::cluster::ops::{
+        rollout, Applied, Entry, GuardBudget, GuardState, GuardView, OpError, OpRequest, Outcome,
+        Permission, Planned, Prepared,
+    };
+    use kockpit::ui::frame::FrameModel;
+    use kockpit::ui::overlay::Overlay;
+
+    const TALL: u16 = 34;
+
+    fn key(app: &mut App, data: &Data, ev: KeyEvent) -> Effect {
+        let msg = key_to_msg(app, &Keymap::builtin(), &ev).expect("a message");
+        update(app, data, msg)
+    }
+
+    fn ctrl(app: &mut App, data: &Data, c: char) -> Effect {
+        key(
+            app,
+            data,
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        )
+    }
+
+    /// The write app over the fixtures, with the panels' clock pinned.
+    fn write_app(data: &Data, readonly: bool) -> App {
+        let mut app = app(data);
+        app.cluster.readonly = readonly;
+        app.write.clock = Some(now());
+        app.write.journal_path = "/home/op/.local/state/kockpit/journal.jsonl".into();
+        app
+    }
+
+    fn tall(app: &mut App, data: &Data) -> String {
+        screen_sized(app, data, W, TALL)
+    }
+
+    fn model(app: &App, data: &Data) -> FrameModel {
+        frame::build(app, data, &Keymap::builtin(), Liveness::Live, now(), None)
+    }
+
+    fn deployment(data: &Data, name: &str) -> Deployment {
+        (*data
+            .deployments
+            .iter()
+            .find(|d| d.row.name == name)
+            .unwrap()
+            .obj)
+            .clone()
+    }
+
+    /// The shop fixtures plus the green frontend and the Service that
+    /// makes blue and green a pair.
+    fn with_pair() -> Data {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("fixtures/shop.json")).unwrap();
+        let mut deployments: Vec<Deployment> =
+            serde_json::from_value(v["deployments"].clone()).unwrap();
+        let mut green = deployments
+            .iter()
+            .find(|d| d.metadata.name.as_deref() == Some("frontend-blue"))
+            .unwrap()
+            .clone();
+        let mut g = serde_json::to_value(&green).unwrap();
+        g["metadata"]["name"] = "frontend-green".into();
+        g["metadata"]["uid"] = "uid-frontend-green".into();
+        g["spec"]["selector"]["matchLabels"]["slot"] = "green".into();
+        g["spec"]["template"]["metadata"]["labels"]["slot"] = "green".into();
+        g["spec"]["template"]["spec"]["containers"][0]["image"] =
+            "ghcr.io/shop/frontend:2.1.0".into();
+        // Green is still starting: not fully available.
+        g["status"] = serde_json::json!({"observedGeneration": g["metadata"]["generation"],
+            "replicas": 2, "updatedReplicas": 2, "readyReplicas": 0, "availableReplicas": 0});
+        green = serde_json::from_value(g).unwrap();
+        deployments.push(green);
+        let pods: Vec<Pod> = serde_json::from_value(v["pods"].clone()).unwrap();
+        let mut data = Data::from_objects(deployments, pods)
+            .with_replicasets(serde_json::from_value(v["replicasets"].clone()).unwrap());
+        data.services = vec![Arc::new(
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "frontend", "namespace": "shop"},
+                "spec": {"selector": {"app": "frontend", "slot": "blue"},
+                    "ports": [{"port": 80}]}
+            }))
+            .unwrap(),
+        )];
+        data
+    }
+
+    fn prepared_set_image(data: &Data) -> Prepared {
+        let d = deployment(data, "api");
+        let plan = rollout::set_image(
+            &d,
+            &[("api".into(), "ghcr.io/shop/api:1.5.0".into())],
+            Some("api 1.5.0"),
+        )
+        .unwrap();
+        Prepared::new(plan)
+    }
+
+    fn guard_budget() -> GuardBudget {
+        GuardBudget {
+            time: std::time::Duration::from_secs(300),
+            ..GuardBudget::default()
+        }
+    }
+
+    #[test]
+    fn u_opens_the_rolling_update_panel_over_the_deployments() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        let effect = press(&mut app, &data, "u").pop().unwrap();
+        assert_eq!(
+            effect,
+            Effect::Write(WriteEffect::CheckPermissions(vec![PermQuery {
+                verb: "patch",
+                group: "apps",
+                resource: "deployments",
+                namespace: "shop".into()
+            }]))
+        );
+        assert!(matches!(app.write.top(), Some(Panel::Rollout(_))));
+        let text = tall(&mut app, &data);
+        assert!(text.contains("rollout · shop/api"), "{text}");
+        assert!(text.contains("ghcr.io/shop/api:1.4.2"), "{text}");
+        // The table stays visible around the panel.
+        assert!(text.contains("deployments(shop)"), "{text}");
+        insta::assert_snapshot!(text);
+        // Esc closes the panel and the keymap works again.
+        press(&mut app, &data, "\u{1b}");
+        assert!(app.write.panels.is_empty());
+        press(&mut app, &data, "j");
+        assert_eq!(app.view().selected, 1);
+    }
+
+    #[test]
+    fn set_image_asks_for_a_plan_and_the_plan_opens_the_confirm_panel() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        press(&mut app, &data, "u");
+        press(&mut app, &data, &"\u{8}".repeat(40));
+        press(&mut app, &data, "ghcr.io/shop/api:1.5.0");
+        let effect = press(&mut app, &data, "\n").pop().unwrap();
+        let Effect::Write(WriteEffect::Plan { seq, request }) = effect else {
+            panic!("expected a plan, got {effect:?}");
+        };
+        assert_eq!(
+            request,
+            OpRequest::SetImages {
+                namespace: "shop".into(),
+                deployment: "api".into(),
+                images: vec![("api".into(), "ghcr.io/shop/api:1.5.0".into())],
+                change_cause: None,
+            }
+        );
+        assert!(app
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("checking permission"));
+
+        // A plan for an older request is ignored.
+        let stale = effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Planned(
+                seq + 7,
+                Ok(Planned::Ready(Box::new(prepared_set_image(&data)))),
+            )),
+        );
+        assert!(stale.is_none());
+        assert!(matches!(app.write.top(), Some(Panel::Rollout(_))));
+
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Planned(
+                seq,
+                Ok(Planned::Ready(Box::new(prepared_set_image(&data)))),
+            )),
+        );
+        assert!(matches!(app.write.top(), Some(Panel::Confirm(_))));
+        let text = tall(&mut app, &data);
+        assert!(text.contains("ghcr.io/shop/api:1.5.0"), "{text}");
+        insta::assert_snapshot!(text);
+
+        // y → dry run and apply; the result is the status line.
+        let effect = press(&mut app, &data, "y").pop().unwrap();
+        let Effect::Write(WriteEffect::Apply { seq: s2, prepared }) = effect else {
+            panic!("expected apply, got {effect:?}");
+        };
+        assert_eq!(
+            (s2, prepared.plan.changes[0].action.as_str()),
+            (seq, "set image")
+        );
+        let follow = effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Applied(
+                seq,
+                Ok(Applied {
+                    objects: vec![],
+                    message: "set image: applied to deployment shop/api".into(),
+                    warnings: vec![],
+                }),
+            )),
+        );
+        assert!(follow.is_none(), "not guarded: nothing follows");
+        let flash = app.flash.clone().unwrap();
+        assert!(
+            !flash.error && flash.text.starts_with("✓ set image"),
+            "{flash:?}"
+        );
+        let text = tall(&mut app, &data);
+        assert!(
+            text.contains("✓ set image: applied to deployment shop/api"),
+            "{text}"
+        );
+        // Enter closes the confirm panel, back to the rollout panel.
+        press(&mut app, &data, "\n");
+        assert!(matches!(app.write.top(), Some(Panel::Rollout(_))));
+    }
+
+    #[test]
+    fn a_conflict_is_one_line_and_r_reloads_and_retries() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        let effect = press(&mut app, &data, "r").pop().unwrap();
+        let Effect::Write(WriteEffect::Plan { seq, request }) = effect else {
+            panic!("{effect:?}")
+        };
+        assert_eq!(request.action(), "restart");
+        let plan = rollout::restart(&deployment(&data, "api"), now()).unwrap();
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Planned(
+                seq,
+                Ok(Planned::Ready(Box::new(Prepared::new(plan)))),
+            )),
+        );
+        press(&mut app, &data, "y");
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Applied(
+                seq,
+                Err(OpError::Conflict(
+                    "the object has been modified; changed since the preview: /spec/replicas"
+                        .into(),
+                )),
+            )),
+        );
+        let flash = app.flash.clone().unwrap();
+        assert!(flash.error, "{flash:?}");
+        assert!(
+            flash
+                .text
+                .contains("conflict: the object has been modified"),
+            "{flash:?}"
+        );
+        assert!(flash.text.contains("reloads and retries"), "{flash:?}");
+        let text = tall(&mut app, &data);
+        assert!(text.contains("/spec/replicas"), "{text}");
+        let effect = press(&mut app, &data, "r").pop().unwrap();
+        assert!(
+            matches!(&effect, Effect::Write(WriteEffect::Plan { seq: s, request: OpRequest::Restart { .. } }) if *s > seq),
+            "{effect:?}"
+        );
+        assert!(
+            app.write.panels.is_empty(),
+            "the stale confirm panel is gone"
+        );
+    }
+
+    #[test]
+    fn cancelling_at_the_confirm_step_is_journaled_and_sends_nothing() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        let Effect::Write(WriteEffect::Plan { seq, .. }) =
+            press(&mut app, &data, "z").pop().unwrap()
+        else {
+            panic!()
+        };
+        let plan = rollout::pause(&deployment(&data, "api")).unwrap();
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Planned(
+                seq,
+                Ok(Planned::Ready(Box::new(Prepared::new(plan)))),
+            )),
+        );
+        let effect = press(&mut app, &data, "n").pop().unwrap();
+        assert!(
+            matches!(effect, Effect::Write(WriteEffect::Cancelled(_))),
+            "{effect:?}"
+        );
+        assert!(app.write.panels.is_empty());
+        assert!(app.flash.unwrap().text.contains("nothing was changed"));
+    }
+
+    #[test]
+    fn readonly_refuses_every_change_before_any_request() {
+        let data = fixtures();
+        let mut app = write_app(&data, true);
+        for keys in ["r", "z"] {
+            let effects = press(&mut app, &data, keys);
+            assert_eq!(effects, vec![Effect::None], "{keys}");
+            let flash = app.flash.clone().unwrap();
+            assert!(flash.error && flash.text.contains("read-only"), "{flash:?}");
+            assert!(flash.text.contains("nothing was sent"), "{flash:?}");
+        }
+        // Panels open (to look) with every action disabled, and no
+        // permission question is even asked.
+        assert_eq!(press(&mut app, &data, "u"), vec![Effect::None]);
+        let text = tall(&mut app, &data);
+        assert!(
+            text.contains("disabled: read-only mode (--readonly)"),
+            "{text}"
+        );
+        assert!(text.contains("[read-only]"), "{text}");
+        insta::assert_snapshot!(text);
+        assert_eq!(ctrl(&mut app, &data, 'r'), Effect::None);
+        press(&mut app, &data, "\u{1b}h");
+        assert!(matches!(app.write.top(), Some(Panel::History(_))));
+        assert_eq!(press(&mut app, &data, "U"), vec![Effect::None]);
+        let Some(Overlay::History(h)) = model(&app, &data).overlay else {
+            panic!()
+        };
+        assert!(h.message.unwrap().0.contains("read-only"));
+    }
+
+    #[test]
+    fn a_denied_permission_disables_the_panel_with_the_reason() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        let Effect::Write(WriteEffect::CheckPermissions(qs)) =
+            press(&mut app, &data, "h").pop().unwrap()
+        else {
+            panic!()
+        };
+        let why = "viewer may not patch deployments.apps in namespace \"shop\"";
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Permission(
+                qs[0].clone(),
+                Permission::Denied(why.into()),
+            )),
+        );
+        let text = tall(&mut app, &data);
+        assert!(text.contains(why), "{text}");
+        assert_eq!(press(&mut app, &data, "U"), vec![Effect::None]);
+        let Some(Overlay::History(h)) = model(&app, &data).overlay else {
+            panic!()
+        };
+        assert!(h
+            .message
+            .unwrap()
+            .0
+            .starts_with("not allowed: viewer may not"));
+        // A panel opened later knows at once.
+        press(&mut app, &data, "\u{1b}u");
+        let Some(Overlay::Rollout(r)) = model(&app, &data).overlay else {
+            panic!()
+        };
+        assert_eq!(r.disabled.as_deref(), Some(why));
+    }
+
+    #[test]
+    fn h_shows_history_and_rolls_back_to_the_previous_revision() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        press(&mut app, &data, "h");
+        let text = tall(&mut app, &data);
+        assert!(text.contains("bump api to 1.4.2"), "{text}");
+        assert!(text.contains("initial"), "{text}");
+        insta::assert_snapshot!(text);
+        // The diff of revision 1 against the current template.
+        press(&mut app, &data, "j\n");
+        let text = tall(&mut app, &data);
+        assert!(text.contains("ghcr.io/shop/api:1.4.2"), "{text}");
+        press(&mut app, &data, "\u{1b}");
+        let effect = press(&mut app, &data, "U").pop().unwrap();
+        assert!(
+            matches!(
+                &effect,
+                Effect::Write(WriteEffect::Plan {
+                    request: OpRequest::Rollback { to_revision: 0, .. },
+                    ..
+                })
+            ),
+            "{effect:?}"
+        );
+        let effect = press(&mut app, &data, "u").pop().unwrap();
+        assert!(
+            matches!(
+                &effect,
+                Effect::Write(WriteEffect::Plan {
+                    request: OpRequest::Rollback { to_revision: 1, .. },
+                    ..
+                })
+            ),
+            "{effect:?}"
+        );
+    }
+
+    #[test]
+    fn b_opens_the_blue_green_panel_of_the_pair() {
+        let data = with_pair();
+        let mut app = write_app(&data, false);
+        // api is not in a pair.
+        assert_eq!(press(&mut app, &data, "b"), vec![Effect::None]);
+        assert!(app
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("not part of a blue-green pair"));
+        press(&mut app, &data, "j");
+        let effect = press(&mut app, &data, "b").pop().unwrap();
+        let Effect::Write(WriteEffect::CheckPermissions(qs)) = effect else {
+            panic!("{effect:?}")
+        };
+        assert_eq!(qs.len(), 2, "services and deployments");
+        let text = tall(&mut app, &data);
+        assert!(text.contains("blue-green · shop/frontend (slot)"), "{text}");
+        assert!(text.contains("ghcr.io/shop/frontend:2.1.0"), "{text}");
+        insta::assert_snapshot!(text);
+        // Green is selected (idle) but not available: refused unless forced.
+        press(&mut app, &data, "s");
+        let Some(Overlay::BlueGreen(v)) = model(&app, &data).overlay else {
+            panic!()
+        };
+        assert!(v.message.unwrap().0.contains("press S to force"));
+        let effect = press(&mut app, &data, "S").pop().unwrap();
+        assert!(
+            matches!(&effect, Effect::Write(WriteEffect::Plan { request: OpRequest::Switch { force: true, to, .. }, .. }) if to == "green"),
+            "{effect:?}"
+        );
+    }
+
+    #[test]
+    fn a_guarded_apply_starts_the_guard_and_its_countdown_stays_in_the_header() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        press(&mut app, &data, "u");
+        press(&mut app, &data, &"\u{8}".repeat(40));
+        press(&mut app, &data, "ghcr.io/shop/api:1.5-crash");
+        ctrl(&mut app, &data, 'g');
+        let Effect::Write(WriteEffect::Plan { seq, .. }) =
+            press(&mut app, &data, "\n").pop().unwrap()
+        else {
+            panic!()
+        };
+        let d = deployment(&data, "api");
+        let plan = rollout::set_image(
+            &d,
+            &[("api".into(), "ghcr.io/shop/api:1.5-crash".into())],
+            None,
+        )
+        .unwrap();
+        assert!(plan.guard.is_some());
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Planned(
+                seq,
+                Ok(Planned::Ready(Box::new(Prepared::new(plan)))),
+            )),
+        );
+        let text = tall(&mut app, &data);
+        assert!(
+            text.contains("guarded: kockpit watches the new pods"),
+            "{text}"
+        );
+        press(&mut app, &data, "y");
+        let follow = effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Applied(
+                seq,
+                Ok(Applied {
+                    objects: vec![],
+                    message: "set image: applied to deployment shop/api".into(),
+                    warnings: vec![],
+                }),
+            )),
+        )
+        .unwrap();
+        let WriteEffect::AfterApply {
+            guard: Some((target, budget)),
+            verify: None,
+        } = follow
+        else {
+            panic!("{follow:?}")
+        };
+        assert_eq!(budget, guard_budget());
+        assert!(
+            format!("{target:?}").contains("rollback_to: 2"),
+            "{target:?}"
+        );
+        assert!(matches!(app.write.top(), Some(Panel::Guard(_))));
+
+        let watching = GuardView {
+            title: "guarding the rollout of shop/api".into(),
+            state: GuardState::Watching,
+            seconds_left: 287,
+            budget_seconds: 300,
+            reason: None,
+            observation: "Waiting for deployment \"api\" rollout to finish: 1 out of 3 new replicas have been updated...".into(),
+            result: None,
+        };
+        effects::apply(&mut app, Done::Write(WriteDone::Guard(watching.clone())));
+        let text = tall(&mut app, &data);
+        assert!(text.contains("4m47s left of 5m"), "{text}");
+        insta::assert_snapshot!("guard_watching", text);
+        // c asks the runner to cancel.
+        assert_eq!(
+            press(&mut app, &data, "c"),
+            vec![Effect::Write(WriteEffect::CancelGuard)]
+        );
+        // Hidden, the countdown stays in the header while navigating.
+        press(&mut app, &data, "\u{1b}\u{1b}3");
+        assert_eq!(app.view().screen, Screen::Pods);
+        let text = screen(&mut app, &data);
+        assert!(
+            text.contains("⛨ the rollout of shop/api: 4m47s left (ctrl-g)"),
+            "{text}"
+        );
+
+        // The guard acts: the screen says why, even with no panel open.
+        let rolled_back = GuardView {
+            state: GuardState::RolledBack,
+            reason: Some("pod api-6b7c-x1 is crash-looping (container api, 2 restarts)".into()),
+            result: Some("auto rollback: applied to deployment shop/api".into()),
+            ..watching
+        };
+        effects::apply(&mut app, Done::Write(WriteDone::Guard(rolled_back)));
+        assert!(matches!(app.write.top(), Some(Panel::Guard(_))));
+        let flash = app.flash.clone().unwrap();
+        assert!(
+            flash.error
+                && flash
+                    .text
+                    .contains("guard rolled back: pod api-6b7c-x1 is crash-looping"),
+            "{flash:?}"
+        );
+        let text = tall(&mut app, &data);
+        assert!(
+            text.contains("⛨ the rollout of shop/api: rolled back"),
+            "{text}"
+        );
+        insta::assert_snapshot!("guard_rolled_back", text);
+        // ctrl-g brings the guard back after closing it.
+        press(&mut app, &data, "\u{1b}");
+        assert!(app.write.panels.is_empty());
+        ctrl(&mut app, &data, 'g');
+        assert!(matches!(app.write.top(), Some(Panel::Guard(_))));
+    }
+
+    #[test]
+    fn journal_command_reads_the_journal_and_shows_it() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        let effect = press(&mut app, &data, ":journal\n").pop().unwrap();
+        assert_eq!(effect, Effect::Write(WriteEffect::ReadJournal));
+        let entry = |minute: u32, action: &str, outcome: Outcome, result: &str| Entry {
+            time: format!("2026-01-01T11:{minute:02}:00Z").parse().unwrap(),
+            user: "alice".into(),
+            context: "kockpit-demo".into(),
+            namespace: "shop".into(),
+            object: "Deployment/api".into(),
+            action: action.into(),
+            before: "image api=ghcr.io/shop/api:1.4.2".into(),
+            after: "image api=ghcr.io/shop/api:1.5-crash".into(),
+            outcome,
+            result: result.into(),
+            note: None,
+        };
+        effects::apply(
+            &mut app,
+            Done::Write(WriteDone::Journal(Ok(JournalRead {
+                entries: vec![
+                    entry(50, "auto rollback to revision 2", Outcome::Applied, "ok"),
+                    entry(45, "set image", Outcome::Applied, "ok"),
+                    entry(
+                        40,
+                        "scale",
+                        Outcome::Refused,
+                        "read-only mode: kockpit was started with --readonly",
+                    ),
+                ],
+                unreadable_lines: 0,
+            }))),
+        );
+        let text = tall(&mut app, &data);
+        assert!(
+            text.contains("journal · /home/op/.local/state/kockpit/journal.jsonl"),
+            "{text}"
+        );
+        assert!(text.contains("auto rollback"), "{text}");
+        insta::assert_snapshot!(text);
+        assert_eq!(
+            press(&mut app, &data, "r"),
+            vec![Effect::Write(WriteEffect::ReadJournal)]
+        );
+    }
+
+    #[test]
+    fn s_focuses_replicas_and_bad_counts_never_leave_the_panel() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        press(&mut app, &data, "s");
+        for bad in ["-3", "1000000", "many"] {
+            press(&mut app, &data, &"\u{8}".repeat(10));
+            press(&mut app, &data, bad);
+            assert_eq!(press(&mut app, &data, "\n"), vec![Effect::None], "{bad}");
+        }
+        press(&mut app, &data, &"\u{8}".repeat(10));
+        press(&mut app, &data, "5");
+        let effect = press(&mut app, &data, "\n").pop().unwrap();
+        assert!(
+            matches!(&effect, Effect::Write(WriteEffect::Plan { request: OpRequest::Scale { replicas, .. }, .. }) if replicas == "5"),
+            "{effect:?}"
+        );
+    }
+
+    #[test]
+    fn the_frame_model_changes_with_the_panel_so_redraw_on_change_works() {
+        let data = fixtures();
+        let mut app = write_app(&data, false);
+        press(&mut app, &data, "u");
+        let before = model(&app, &data);
+        press(&mut app, &data, "x");
+        let after = model(&app, &data);
+        assert_ne!(before, after, "typing in a panel must redraw");
+        assert_eq!(after, model(&app, &data), "nothing changed: no redraw");
+        let _ = Prepared::new(rollout::pause(&deployment(&data, "api")).unwrap());
+    }
+}

@@ -82,6 +82,8 @@ fn screenshots_are_current() {
         ("hpa-chart", "4\n"),
         ("events", "5"),
         ("help", "?"),
+        ("rolling-update", "2u"),
+        ("history", "2h"),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     let update = std::env::var_os("KOCKPIT_UPDATE_SCREENSHOTS").is_some();

@@ -247,6 +247,16 @@ fn an_exec_auth_plugin_cannot_corrupt_the_screen() {
         .as_str()
         .unwrap()
         .to_string();
+    // The demo answers an unknown bearer token with 401 like a real API
+    // server, so the plugin hands out the one token the demo issues (its
+    // restricted user, who may read the shop namespace).
+    let token = demo["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|u| u["user"]["token"].as_str())
+        .expect("the demo kubeconfig has a token user")
+        .to_string();
 
     let calls = dir.path().join("calls");
     let plugin = dir.path().join("plugin.sh");
@@ -255,7 +265,7 @@ fn an_exec_auth_plugin_cannot_corrupt_the_screen() {
         f,
         "#!/bin/sh\necho x >> {}\nprintf '\\033[2J\\033[HGARBAGE-FROM-PLUGIN\\n' >&2\n\
          exp=$(date -u -d '+1 seconds' +%Y-%m-%dT%H:%M:%SZ)\n\
-         printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\",\"expirationTimestamp\":\"%s\"}}}}' \"$exp\"",
+         printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"%s\"}}}}' \"$exp\"",
         calls.display()
     )
     .unwrap();

@@ -36,6 +36,22 @@ pub enum Action {
     LogTimestamps,
     LogPrevious,
     LogSave,
+    /// Deployment: the rolling update panel (images, scale, strategy, guard).
+    RolloutPanel,
+    /// Deployment: revision history, diff and rollback.
+    History,
+    /// Deployment: the blue-green panel of the pair it belongs to.
+    BlueGreen,
+    /// Deployment: `kubectl rollout restart`, through the confirm panel.
+    Restart,
+    /// Deployment: the rolling update panel with the replicas field focused.
+    Scale,
+    /// Deployment: pause or resume its rollout, through the confirm panel.
+    PauseResume,
+    /// The running (or last) guard's countdown; `c` there cancels it.
+    Guard,
+    /// The journal of every change attempted.
+    Journal,
 }
 
 impl Action {
@@ -70,6 +86,14 @@ impl Action {
             Action::LogTimestamps => "logs: show timestamps",
             Action::LogPrevious => "logs: previous container instance",
             Action::LogSave => "logs: save to a file",
+            Action::RolloutPanel => "deployment: rolling update (image, scale, strategy, guard)",
+            Action::History => "deployment: history, diff and rollback",
+            Action::BlueGreen => "deployment: blue-green pair (prepare, switch, back)",
+            Action::Restart => "deployment: restart (asks first)",
+            Action::Scale => "deployment: scale",
+            Action::PauseResume => "deployment: pause / resume the rollout (asks first)",
+            Action::Guard => "guarded rollout: countdown (c cancels)",
+            Action::Journal => "journal of changes",
         }
     }
 }

@@ -11,6 +11,8 @@ use crate::model::sanitize::clean_bytes;
 
 pub enum Done {
     Connected(Box<Result<crate::cluster::Connection, String>>),
+    /// Results of the write side (plans, applies, permissions, the guard).
+    Write(super::write::WriteDone),
     SecretKeys(ObjKey, Result<Vec<String>, String>),
     SecretValue(ObjKey, String, Result<String, String>),
 }
@@ -69,8 +71,10 @@ pub fn reveal_secret(client: Client, key: ObjKey, item: String, tx: UnboundedSen
     });
 }
 
-pub fn apply(app: &mut App, done: Done) {
+/// Applies a result to the state; the write side may ask for more work.
+pub fn apply(app: &mut App, done: Done) -> Option<super::write::WriteEffect> {
     match done {
+        Done::Write(w) => return super::write::done(app, w),
         Done::SecretKeys(key, result) => {
             if let Err(e) = &result {
                 app.flash = Some(Flash {
@@ -90,6 +94,7 @@ pub fn apply(app: &mut App, done: Done) {
         // The run loop owns the connection and handles this itself.
         Done::Connected(_) => {}
     }
+    None
 }
 
 pub fn connect_context(opts: crate::cluster::ConnectOptions, tx: UnboundedSender<Done>) {

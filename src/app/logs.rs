@@ -95,31 +95,23 @@ impl OpenLogs {
                 return restart(self, opts);
             }
             LogCmd::Filter(text) => {
-                match text.strip_prefix('!') {
-                    Some(ex) => self.exclude = ex.to_string(),
-                    None => self.include = text,
+                let (include, exclude) = match text.strip_prefix('!') {
+                    Some(ex) => (self.include.clone(), ex.to_string()),
+                    None => (text, self.exclude.clone()),
+                };
+                let highlight = self.highlight.clone();
+                if refilter(app, &include, &exclude, &highlight) {
+                    (self.include, self.exclude) = (include, exclude);
                 }
-                self.refilter(app);
             }
             LogCmd::Highlight(text) => {
-                self.highlight = text;
-                self.refilter(app);
+                if refilter(app, &self.include, &self.exclude, &text) {
+                    self.highlight = text;
+                }
             }
             LogCmd::Save => self.save(app),
         }
         None
-    }
-
-    fn refilter(&self, app: &mut App) {
-        match LogFilter::new(&self.include, &self.exclude, &self.highlight) {
-            Ok(f) => app.log_state.set_filter(f),
-            Err(e) => {
-                app.flash = Some(Flash {
-                    text: e,
-                    error: true,
-                })
-            }
-        }
     }
 
     fn save(&self, app: &mut App) {
@@ -158,6 +150,25 @@ impl OpenLogs {
     }
 }
 
+/// Applies the three patterns if they all compile. A bad one (often
+/// half-typed) leaves the filter in force and the remembered patterns as
+/// they were, so the next good command does not trip over it.
+fn refilter(app: &mut App, include: &str, exclude: &str, highlight: &str) -> bool {
+    match LogFilter::new(include, exclude, highlight) {
+        Ok(f) => {
+            app.log_state.set_filter(f);
+            true
+        }
+        Err(e) => {
+            app.flash = Some(Flash {
+                text: e,
+                error: true,
+            });
+            false
+        }
+    }
+}
+
 fn target(r: &LogRequest) -> Result<LogTarget, String> {
     match (&r.pod, &r.selector) {
         (Some(pod), _) => Ok(LogTarget::container(
@@ -173,5 +184,65 @@ fn target(r: &LogRequest) -> Result<LogTarget, String> {
             Ok(t)
         }
         (None, None) => Err("nothing to stream".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::ClusterInfo;
+
+    #[tokio::test]
+    async fn a_bad_log_filter_changes_nothing_and_is_not_remembered() {
+        // Never reached: the stream only retries in the background.
+        let config = kube::Config::new("http://127.0.0.1:1".parse().unwrap());
+        let client = Client::try_from(config).unwrap();
+        let request = LogRequest {
+            namespace: "shop".into(),
+            pod: Some("api-1".into()),
+            selector: None,
+            container: None,
+            label: "pod/api-1".into(),
+        };
+        let mut logs = OpenLogs::start(&client, request, LogOptions::default()).unwrap();
+        let info = ClusterInfo {
+            context: "ctx".into(),
+            contexts: vec!["ctx".into()],
+            server_version: "v1.34.0".into(),
+            readonly: false,
+        };
+        let mut app = App::new(info, Some("shop".into()), "shop".into());
+        logs.apply(&mut app, &client, LogCmd::Filter("err".into()));
+        logs.apply(&mut app, &client, LogCmd::Filter("(oops".into()));
+        let flash = app.flash.take().unwrap();
+        assert!(
+            flash.error && flash.text.starts_with("bad include regex"),
+            "{}",
+            flash.text
+        );
+        assert_eq!(
+            app.log_state.filter.include(),
+            "err",
+            "previous filter kept"
+        );
+        // The bad pattern is forgotten: the next command works.
+        logs.apply(&mut app, &client, LogCmd::Highlight("warn".into()));
+        assert!(
+            app.flash.is_none(),
+            "{:?}",
+            app.flash.as_ref().map(|f| &f.text)
+        );
+        assert_eq!(app.log_state.filter.highlight(), "warn");
+        logs.apply(&mut app, &client, LogCmd::Highlight("[".into()));
+        assert!(app.flash.take().is_some_and(|f| f.error));
+        assert_eq!(app.log_state.filter.highlight(), "warn");
+        logs.apply(&mut app, &client, LogCmd::Filter("!debug".into()));
+        assert_eq!(
+            (
+                app.log_state.filter.include(),
+                app.log_state.filter.exclude()
+            ),
+            ("err", "debug")
+        );
     }
 }

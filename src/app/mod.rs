@@ -8,5 +8,7 @@ pub mod logs;
 pub mod run;
 pub mod state;
 pub mod update;
+pub mod write;
+pub mod write_runner;
 
 pub use state::App;

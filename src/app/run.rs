@@ -15,6 +15,7 @@ use super::state::Screen;
 use super::state::View;
 use super::state::{now, App, ClusterInfo, Flash};
 use super::update::{key_to_msg, update, Effect};
+use super::write_runner::WriteRunner;
 use crate::cluster::logs::LogOptions;
 use crate::cluster::watch::Scope;
 use crate::cluster::{Connection, Kind, Watchers};
@@ -32,6 +33,8 @@ pub struct Options {
     pub startup_message: Option<String>,
     /// How we connected, so `:ctx` can connect to another context.
     pub connect: crate::cluster::ConnectOptions,
+    /// Service selector keys that name a blue-green slot.
+    pub slot_keys: Vec<String>,
 }
 
 /// Cluster bursts (a rollout touching many pods) are folded into one rebuild
@@ -49,10 +52,23 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
         readonly: opts.readonly,
     };
     let mut app = App::new(info, namespace, conn.namespace.clone());
-    if let Some(text) = opts.startup_message {
+    if let Some(text) = opts.startup_message.clone() {
         app.flash = Some(Flash { text, error: true });
     }
     let mut data = Data::default();
+    let journal = match crate::cluster::ops::Journal::open_default() {
+        Ok(j) => Some(std::sync::Arc::new(j)),
+        Err(e) => {
+            app.flash = Some(Flash {
+                text: format!("{e}: changes will not be recorded"),
+                error: true,
+            });
+            None
+        }
+    };
+    let mut writer = connect_writer(&conn, &opts, journal.clone());
+    app.write.slot_keys = opts.slot_keys.clone();
+    app.write.journal_path = writer.journal_path();
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -123,6 +139,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
                                 let c = crate::cluster::ConnectOptions { context: Some(name), namespace: None, ..opts.connect.clone() };
                                 effects::connect_context(c, done_tx.clone());
                             }
+                            Effect::Write(w) => writer.execute(w, &done_tx),
                             Effect::Log(cmd) => {
                                 if let Some(l) = logs.as_mut() {
                                     if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
@@ -157,6 +174,11 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
                 Done::Connected(result) => match *result {
                     Ok(new) => {
                         conn = new;
+                        writer.shutdown("switched to another context; nothing was undone");
+                        writer = connect_writer(&conn, &opts, journal.clone());
+                        app.write.panels.clear();
+                        app.write.pending = None;
+                        app.write.permissions.clear();
                         app.cluster.context = conn.context.clone();
                         app.cluster.server_version = conn.server_version.clone();
                         app.home_namespace = conn.namespace.clone();
@@ -170,8 +192,18 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
                     }
                     Err(e) => app.flash = Some(Flash { text: e, error: true }),
                 },
-                other => effects::apply(&mut app, other),
+                other => {
+                    if let Some(w) = effects::apply(&mut app, other) {
+                        writer.execute(w, &done_tx);
+                    }
+                }
             },
+            view = writer.guard_changed() => {
+                let done = Done::Write(crate::app::write::WriteDone::Guard(view));
+                if let Some(w) = effects::apply(&mut app, done) {
+                    writer.execute(w, &done_tx);
+                }
+            }
             _ = wait_logs(&logs) => {}
             _ = tick.tick() => {
                 data.tick_history(now());
@@ -180,8 +212,27 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
             _ = sighup.recv() => break,
         }
     }
+    // Quit, SIGTERM and SIGHUP all end here: a guard still watching is
+    // journaled as stopped and the journal reaches the disk before exit.
+    writer.shutdown("kockpit exited while guarding; nothing was undone");
     drop(tui);
     Ok(())
+}
+
+fn connect_writer(
+    conn: &Connection,
+    opts: &Options,
+    journal: Option<std::sync::Arc<crate::cluster::ops::Journal>>,
+) -> WriteRunner {
+    let identity =
+        crate::cluster::ops::Identity::load(opts.connect.kubeconfig.as_deref(), &conn.context);
+    WriteRunner::connect(
+        conn.client.clone(),
+        identity,
+        opts.readonly,
+        journal,
+        opts.slot_keys.clone(),
+    )
 }
 
 async fn wait_logs(logs: &Option<OpenLogs>) {
@@ -191,7 +242,9 @@ async fn wait_logs(logs: &Option<OpenLogs>) {
     }
 }
 
-fn liveness(w: &Watchers) -> Liveness {
+/// What the header says about the data: live, syncing, or stale with why
+/// and since when (public for the fault tests).
+pub fn liveness(w: &Watchers) -> Liveness {
     let failing = Kind::RESOURCES
         .iter()
         .map(|k| w.health.get(*k))

@@ -186,6 +186,8 @@ pub struct App {
     pub page_rows: usize,
     /// Terminal width, for fitting table columns.
     pub term_width: u16,
+    /// Panels of the write side, the change under way, the guard.
+    pub write: super::write::WriteState,
 }
 
 impl App {
@@ -205,6 +207,7 @@ impl App {
             home_namespace,
             page_rows: 20,
             term_width: 120,
+            write: Default::default(),
         }
     }
 
@@ -223,8 +226,10 @@ impl App {
     }
 
     /// Re-filters and re-sorts every view's rows after data or settings
-    /// changed, keeping each highlight on the same object.
+    /// changed, keeping each highlight on the same object; open panels
+    /// follow the new data too.
     pub fn refresh_visible(&mut self, data: &Data) {
+        super::write::refresh_panels(self, data);
         for view in &mut self.views {
             match view.screen {
                 Screen::Deployments => refresh_view(view, &data.deployments),

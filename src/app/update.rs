@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::action::Action;
 use super::data::Data;
 use super::state::{App, Flash, Mode, ObjKey, Owner, Screen, Sort, View};
+use super::write;
 pub use crate::cluster::logs::selector_string;
 use crate::config::keymap::Keymap;
 use crate::model::events::EventRow;
@@ -24,9 +25,13 @@ pub enum Msg {
     Submit,
     Cancel,
     Complete,
+    /// A key for the panel open over the screen.
+    Panel(KeyEvent),
 }
 
-/// What the run loop must do after an update.
+/// What the run loop must do after an update. One per key press, moved
+/// once: the write side's variant being large costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     None,
@@ -42,6 +47,8 @@ pub enum Effect {
     Log(LogCmd),
     /// Connect to another kubeconfig context (in the background).
     SwitchContext(String),
+    /// Plan, apply, guard... (`app::write_runner`).
+    Write(super::write::WriteEffect),
 }
 
 /// Log view commands that need the stream's buffer or restart the stream.
@@ -76,9 +83,9 @@ pub struct LogRequest {
 }
 
 /// Commands `:` understands, for completion and help.
-pub const COMMANDS: [&str; 14] = [
+pub const COMMANDS: [&str; 19] = [
     "overview", "deploy", "pods", "hpa", "events", "logs", "hl", "since", "tail", "ns", "ctx",
-    "help", "quit", "q",
+    "journal", "rollout", "history", "bg", "guard", "help", "quit", "q",
 ];
 
 pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
@@ -103,8 +110,15 @@ pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
             }
             _ => None,
         },
+        // Open panels take every key (they hold text fields); help, when
+        // open over them, only closes.
+        Mode::Normal if !app.help && !app.write.panels.is_empty() => Some(Msg::Panel(*ev)),
         Mode::Normal => keymap.action_for(ev).map(Msg::Action),
     }
+}
+
+fn write_effect(e: Option<super::write::WriteEffect>) -> Effect {
+    e.map_or(Effect::None, Effect::Write)
 }
 
 pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
@@ -112,6 +126,7 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
     app.flash = None;
     let effect = match msg {
         Msg::Action(a) => act(app, data, a),
+        Msg::Panel(key) => write_effect(write::panel_key(app, key)),
         Msg::Char(c) => {
             app.input.push(c);
             live_filter(app);
@@ -243,6 +258,14 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         }
         Action::SortReverse => app.view_mut().sort.reverse ^= true,
         Action::Reveal => return reveal(app, data),
+        Action::RolloutPanel => return write_effect(write::open_rollout(app, data, false)),
+        Action::Scale => return write_effect(write::open_rollout(app, data, true)),
+        Action::History => return write_effect(write::open_history(app, data)),
+        Action::BlueGreen => return write_effect(write::open_bluegreen(app, data)),
+        Action::Restart => return write_effect(write::quick_action(app, data, true)),
+        Action::PauseResume => return write_effect(write::quick_action(app, data, false)),
+        Action::Guard => return write_effect(write::open_guard(app)),
+        Action::Journal => return write_effect(write::open_journal(app)),
         // Log actions are handled by the log view itself.
         Action::LogFollow
         | Action::LogWrap
@@ -532,6 +555,11 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
         "hpa" | "horizontalpodautoscalers" | "autoscaling" => switch(app, Screen::Hpas),
         "events" | "event" | "ev" => switch(app, Screen::Events),
         "logs" | "log" => return log_command(app, data, arg, words.collect()),
+        "journal" => return write_effect(write::open_journal(app)),
+        "rollout" => return write_effect(write::open_rollout(app, data, false)),
+        "history" => return write_effect(write::open_history(app, data)),
+        "bg" | "bluegreen" | "blue-green" => return write_effect(write::open_bluegreen(app, data)),
+        "guard" => return write_effect(write::open_guard(app)),
         "hl" | "highlight" => {
             return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
         }

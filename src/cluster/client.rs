@@ -83,12 +83,18 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         context: Some(context.clone()),
         ..Default::default()
     };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &kube_opts)
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &kube_opts)
         .await
         .map_err(|e| ConnectError::BadContext {
             context: context.clone(),
             reason: one_line(&e),
         })?;
+    // kube's default retry repeats a 429/503/504 up to 15 times over
+    // minutes, silently: a watch would hang instead of failing, and the
+    // header could not say the data is stale. Watchers, log streams and the
+    // metrics poll each back off and report on their own; writes report to
+    // the operator, who may retry.
+    config.default_retry = false;
     let cluster_url = config.cluster_url.to_string();
     // An exec credential plugin may talk to the operator (a login prompt)
     // while we connect, before the screen is ours. Later refreshes happen
@@ -177,7 +183,9 @@ fn load_kubeconfig(opts: &ConnectOptions) -> Result<Kubeconfig, ConnectError> {
 }
 
 /// Joins an error and its sources into one line: the operator sees the cause
-/// ("connection refused") and not only the wrapper ("client error").
+/// ("connection refused") and not only the wrapper ("client error"). Errors
+/// carry the server's own text (a Status message), so the line is cleaned
+/// like any other cluster text.
 pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![err.to_string()];
     let mut source = err.source();
@@ -189,5 +197,6 @@ pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     let joined = parts.join(": ");
-    joined.split_whitespace().collect::<Vec<_>>().join(" ")
+    let line = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::model::sanitize::clean(&line).into_owned()
 }

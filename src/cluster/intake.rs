@@ -165,6 +165,7 @@ fn container_statuses(list: Option<&mut Vec<ContainerStatus>>) {
 
 impl Intake for Pod {
     fn intake(&mut self) {
+        super::trim::pod(self);
         meta(&mut self.metadata);
         if let Some(spec) = self.spec.as_mut() {
             pod_spec(spec);
@@ -204,6 +205,7 @@ impl Intake for Deployment {
             }
             if let Some(ps) = spec.template.spec.as_mut() {
                 pod_spec(ps);
+                super::trim::shrink_spec(ps);
             }
         }
         for c in self
@@ -228,6 +230,7 @@ impl Intake for ReplicaSet {
             }
             if let Some(ps) = t.spec.as_mut() {
                 pod_spec(ps);
+                super::trim::shrink_spec(ps);
             }
         }
     }

@@ -4,8 +4,10 @@
 pub mod client;
 pub mod intake;
 pub mod logs;
+pub mod memory;
 pub mod metrics;
 pub mod ops;
+pub mod trim;
 pub mod watch;
 
 pub use client::{connect, ConnectError, ConnectOptions, Connection};

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 
 use super::client::one_line;
 use super::intake::Intake;
+use super::logs::backoff::Backoff;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -220,6 +221,7 @@ impl Watchers {
                 usage
             },
         };
+        tasks.push(super::memory::spawn_trimmer());
         Watchers {
             stores,
             health,
@@ -270,44 +272,77 @@ impl Spawner<'_> {
             Scope::All => Api::all(self.client.clone()),
             Scope::Namespace(ns) => Api::namespaced(self.client.clone(), ns),
         };
-        let (reader, writer) = reflector::store();
+        let (reader, mut writer) = reflector::store();
         let changes = Arc::clone(self.changes);
         let health = self.health.clone();
-        // Errors come back as items and the stream recovers on the next poll
-        // (with backoff), so the loop only ends when the task is aborted.
-        let stream = watcher(api, watcher::Config::default())
-            .default_backoff()
-            .modify(Intake::intake)
-            .reflect(writer);
+        // After any error the watcher is rebuilt, so it lists afresh (as
+        // client-go's reflector does): a resumed watch reports nothing when
+        // it reconnects, so an idle kind would otherwise be called stale
+        // until its next change; InitDone says exactly when the cache is
+        // whole and live again. The loop only ends when the task is aborted.
         self.tasks.push(tokio::spawn(async move {
-            let mut stream = std::pin::pin!(stream);
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(event) => {
-                        let synced = matches!(event, Event::InitDone);
-                        if health.record(kind, synced, None) {
-                            changes.mark(Kind::Health);
-                        }
-                        if matches!(event, Event::Apply(_) | Event::Delete(_) | Event::InitDone) {
+            let mut backoff = Backoff::new(RETRY_MIN, RETRY_MAX, u32::MAX);
+            let mut live_since: Option<Instant> = None;
+            loop {
+                let stream =
+                    watcher(api.clone(), watcher::Config::default()).modify(Intake::intake);
+                let mut stream = std::pin::pin!(stream);
+                while let Some(item) = stream.next().await {
+                    match item {
+                        Ok(event) => {
+                            writer.apply_watcher_event(&event);
+                            super::memory::note_change();
+                            // Init and InitApply only fill the writer's
+                            // buffer: nothing visible changed yet.
+                            if !matches!(
+                                event,
+                                Event::Apply(_) | Event::Delete(_) | Event::InitDone
+                            ) {
+                                continue;
+                            }
+                            let synced = matches!(event, Event::InitDone);
+                            if synced {
+                                live_since = Some(Instant::now());
+                            }
+                            if health.record(kind, synced, None) {
+                                changes.mark(Kind::Health);
+                            }
                             changes.mark(kind);
                         }
-                    }
-                    Err(e) => {
-                        tracing::warn!(kind = kind.label(), error = %e, "watch error");
-                        let flipped = match lasting(&e) {
-                            Some(why) => health.record_unavailable(kind, why),
-                            None => health.record(kind, false, Some(one_line(&e))),
-                        };
-                        if flipped {
-                            changes.mark(Kind::Health);
+                        Err(e) => {
+                            tracing::warn!(kind = kind.label(), error = %e, "watch error");
+                            let flipped = match lasting(&e) {
+                                Some(why) => health.record_unavailable(kind, why),
+                                None => health.record(kind, false, Some(one_line(&e))),
+                            };
+                            if flipped {
+                                changes.mark(Kind::Health);
+                            }
+                            break;
                         }
                     }
                 }
+                // A watch that was live for a while starts its retries
+                // afresh; one that keeps failing backs off up to the cap.
+                if live_since
+                    .take()
+                    .is_some_and(|t| t.elapsed() >= RETRY_RESET_AFTER)
+                {
+                    backoff.reset();
+                }
+                tokio::time::sleep(backoff.next_delay().unwrap_or(RETRY_MAX)).await;
             }
         }));
         reader
     }
 }
+
+/// Retry delays after a watch error, as kube's `default_backoff`: 0.8 s
+/// doubling to 30 s, with jitter.
+const RETRY_MIN: Duration = Duration::from_millis(800);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+/// Live this long, a watch's next failure is retried quickly again.
+const RETRY_RESET_AFTER: Duration = Duration::from_secs(30);
 
 /// 404 and 403 on list are answers, not outages: the kind is not served,
 /// or this user may not list it here.

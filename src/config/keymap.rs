@@ -343,6 +343,37 @@ mod tests {
     }
 
     #[test]
+    fn change_keys_are_bound_in_every_shipped_keymap_and_shown_in_help() {
+        let want = [
+            ("u", Action::RolloutPanel),
+            ("h", Action::History),
+            ("b", Action::BlueGreen),
+            ("r", Action::Restart),
+            ("s", Action::Scale),
+            ("z", Action::PauseResume),
+            ("ctrl-g", Action::Guard),
+            ("J", Action::Journal),
+        ];
+        for (name, _) in SHIPPED {
+            let (k, _) = Keymap::load(name, None);
+            for (combo, action) in want {
+                let c = KeyCombo::parse(combo).unwrap();
+                let ev = KeyEvent::new(c.code, c.mods);
+                assert_eq!(k.action_for(&ev), Some(action), "{name}: {combo}");
+                let b = k.bindings().iter().find(|b| b.action == action).unwrap();
+                assert!(!b.desc.trim().is_empty(), "{name}: {b:?}");
+            }
+        }
+        // No key of the default file is bound twice (a later binding would
+        // silently take it from an earlier one).
+        let k = Keymap::from_layers(&[("keymaps/default.toml", DEFAULT)]).unwrap();
+        let bound: usize = k.bindings().iter().map(|b| b.keys.len()).sum();
+        let listed = DEFAULT.matches("\nkeys = ").count();
+        assert_eq!(k.bindings().len(), listed, "a binding lost all its keys");
+        assert_eq!(bound, k.lookup.len());
+    }
+
+    #[test]
     fn parses_modifiers_and_names() {
         assert_eq!(
             KeyCombo::parse("ctrl-c").unwrap(),

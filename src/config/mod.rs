@@ -25,9 +25,10 @@ fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
     Some(base.join("kockpit"))
 }
 
-/// A problem in a config file, located for the operator.
+/// A problem in a config file, located for the operator. Shown on one
+/// status line, so it is printed as one clean line whatever the file held.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}: {reason}")]
+#[error("{}", one_line(&format!("{}:{}: {}", .file, .line, .reason)))]
 pub struct ConfigError {
     pub file: String,
     pub line: usize,
@@ -37,12 +38,39 @@ pub struct ConfigError {
 impl ConfigError {
     pub(crate) fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
         let line = err.span().map_or(1, |s| line_of(text, s.start));
+        // toml's messages can span lines ("invalid table header\nexpected
+        // `.`, `]]`"); the operator gets them on one status line.
+        let mut reason = err
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(": ");
+        if reason.is_empty() {
+            // toml says nothing about a control character in a comment.
+            let at = err.span().and_then(|s| text.get(s.start..));
+            reason = match at.and_then(|t| t.chars().next()) {
+                Some(c) if c.is_control() => {
+                    format!(
+                        "control character U+{:04X} is not allowed here",
+                        u32::from(c)
+                    )
+                }
+                Some(c) => format!("unexpected {c:?}"),
+                None => "not valid TOML".into(),
+            };
+        }
         ConfigError {
             file: file.into(),
             line,
-            reason: err.message().trim().to_string(),
+            reason,
         }
     }
+}
+
+fn one_line(text: &str) -> String {
+    crate::model::sanitize::clean(&text.replace(['\n', '\r'], " ")).into_owned()
 }
 
 /// 1-based line number of a byte offset.
@@ -53,4 +81,41 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         .filter(|b| **b == b'\n')
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_errors_are_one_line() {
+        let text = "[[bind]\nkeys = []\n";
+        let err = toml::from_str::<toml::Table>(text).unwrap_err();
+        let e = ConfigError::from_toml("k.toml", text, &err);
+        assert_eq!(e.line, 1);
+        assert!(!e.to_string().contains('\n'), "{e}");
+        assert!(e.reason.starts_with("invalid table header: "), "{e}");
+    }
+
+    #[test]
+    fn a_control_character_in_a_comment_is_named() {
+        // Found by fuzzing: toml's message for this is empty.
+        let text = "[colors]\n# a\u{2}b\n";
+        let err = toml::from_str::<toml::Table>(text).unwrap_err();
+        let e = ConfigError::from_toml("t.toml", text, &err);
+        assert_eq!(
+            e.to_string(),
+            "t.toml:2: control character U+0002 is not allowed here"
+        );
+    }
+
+    #[test]
+    fn reasons_quoting_the_file_stay_one_clean_line() {
+        let e = ConfigError {
+            file: "k.toml".into(),
+            line: 3,
+            reason: "unknown action \"a\nb\u{1b}[2J\"".into(),
+        };
+        assert_eq!(e.to_string(), "k.toml:3: unknown action \"a b\"");
+    }
 }

@@ -16,6 +16,9 @@ pub struct Clock {
     offset: Mutex<chrono::Duration>,
     /// While seeding, every simulated delay is zero.
     instant: AtomicBool,
+    /// When the cluster started (wall clock): simulated processes that run
+    /// on a timeline (load curves, the autoscaler) count from here.
+    started: DateTime<Utc>,
 }
 
 impl Clock {
@@ -24,6 +27,7 @@ impl Clock {
             speed,
             offset: Mutex::new(chrono::Duration::zero()),
             instant: AtomicBool::new(false),
+            started: Utc::now(),
         }
     }
 
@@ -65,6 +69,20 @@ impl Clock {
     /// while seeding.
     pub fn scaled(&self, simulated: Duration) -> Duration {
         simulated.div_f64(self.speed)
+    }
+
+    /// Simulated time since the cluster started.
+    pub fn elapsed(&self) -> Duration {
+        let real = (Utc::now() - self.started)
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        real.mul_f64(self.speed)
+    }
+
+    /// The wall-clock time at which `elapsed()` reads `simulated`.
+    pub fn wall_at(&self, simulated: Duration) -> DateTime<Utc> {
+        let real = simulated.div_f64(self.speed);
+        self.started + chrono::Duration::from_std(real).unwrap_or(chrono::Duration::zero())
     }
 
     /// How much simulated time has passed since a wall-clock timestamp.

@@ -11,17 +11,28 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::json;
 
+use super::authz::{self, Auth};
+
 pub const CONTEXT: &str = "kockpit-demo";
 pub const USER: &str = "demo";
 
-pub fn render(addr: SocketAddr) -> String {
+/// The administrator has no credentials (the server is loopback-only); the
+/// restricted user (see `authz`) authenticates with a bearer token, which
+/// appears nowhere but in this 0600 file.
+pub fn render(addr: SocketAddr, auth: &Auth) -> String {
     let server = format!("http://{addr}");
     let config = json!({
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": CONTEXT, "cluster": {"server": server}}],
-        "users": [{"name": USER, "user": {}}],
-        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": USER, "namespace": "default"}}],
+        "users": [
+            {"name": USER, "user": {}},
+            {"name": authz::RESTRICTED_USER, "user": {"token": auth.restricted_token()}},
+        ],
+        "contexts": [
+            {"name": CONTEXT, "context": {"cluster": CONTEXT, "user": USER, "namespace": "default"}},
+            {"name": authz::RESTRICTED_CONTEXT, "context": {"cluster": CONTEXT, "user": authz::RESTRICTED_USER, "namespace": authz::RESTRICTED_NAMESPACE}},
+        ],
         "current-context": CONTEXT,
         "preferences": {},
     });
@@ -41,7 +52,11 @@ impl KubeconfigFile {
     }
 
     /// Writes to `path`, or into a fresh private directory under the temp dir.
-    pub fn write(path: Option<&Path>, addr: SocketAddr) -> anyhow::Result<KubeconfigFile> {
+    pub fn write(
+        path: Option<&Path>,
+        addr: SocketAddr,
+        auth: &Auth,
+    ) -> anyhow::Result<KubeconfigFile> {
         let (path, temp_dir) = match path {
             Some(p) => (p.to_path_buf(), None),
             None => {
@@ -50,7 +65,7 @@ impl KubeconfigFile {
             }
         };
         let file = KubeconfigFile { path, temp_dir };
-        write_atomically(&file.path, render(addr).as_bytes())
+        write_atomically(&file.path, render(addr, auth).as_bytes())
             .with_context(|| format!("cannot write kubeconfig {}", file.path.display()))?;
         Ok(file)
     }
@@ -118,7 +133,8 @@ mod tests {
     #[test]
     fn temp_kubeconfig_is_private_and_removed() {
         let addr: SocketAddr = "127.0.0.1:4321".parse().unwrap();
-        let file = KubeconfigFile::write(None, addr).unwrap();
+        let auth = Auth::generate().unwrap();
+        let file = KubeconfigFile::write(None, addr, &auth).unwrap();
         let path = file.path().to_path_buf();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -130,6 +146,8 @@ mod tests {
         );
         assert_eq!(v["current-context"], "kockpit-demo");
         assert_eq!(v["contexts"][0]["context"]["namespace"], "default");
+        assert_eq!(v["contexts"][1]["name"], "kockpit-demo-restricted");
+        assert_eq!(v["users"][1]["user"]["token"], auth.restricted_token());
         drop(file);
         assert!(!path.exists());
     }
@@ -137,6 +155,7 @@ mod tests {
     #[test]
     fn ipv6_servers_are_bracketed() {
         let addr: SocketAddr = "[::1]:80".parse().unwrap();
-        assert!(render(addr).contains("http://[::1]:80"));
+        let auth = Auth::generate().unwrap();
+        assert!(render(addr, &auth).contains("http://[::1]:80"));
     }
 }

@@ -1,7 +1,9 @@
 //! The built-in demo cluster: a real HTTP server on loopback speaking the
-//! Kubernetes API (discovery, namespaces, nodes, pods with logs, events,
-//! deployments, replicasets: get, list, watch, create, update, patch, delete,
-//! scale), with simulated controllers and kubelets that make rollouts,
+//! Kubernetes API (discovery, namespaces, nodes, pods with logs, events in
+//! both groups, deployments, replicasets, services, endpointslices,
+//! configmaps, secrets: get, list, watch, create, update, patch, delete,
+//! scale; JSON, and protobuf bodies for the kinds kubectl creates), with
+//! simulated controllers and kubelets that make rollouts,
 //! scaling and failures (by image tag, see `controllers::container`) animate
 //! and report events. Clients reach
 //! it only through the kubeconfig it writes, exactly like a real cluster.
@@ -10,10 +12,14 @@
 //! history) -> `registry` (per-kind write rules) -> `server` (HTTP) and
 //! `controllers` (the simulation). Nothing here imports the rest of kockpit.
 
+pub mod authz;
+pub mod base64;
 pub mod clock;
 pub mod controllers;
 pub mod error;
+pub mod event_view;
 pub mod events;
+pub mod faults;
 pub mod ids;
 pub mod kubeconfig;
 pub mod logs;
@@ -25,6 +31,7 @@ pub mod scenarios;
 pub mod selectors;
 pub mod server;
 pub mod store;
+pub mod usage;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -55,6 +62,8 @@ pub struct DemoOptions {
     /// Where to write the kubeconfig; `None` = a private temporary file
     /// removed when the cluster stops.
     pub kubeconfig_path: Option<PathBuf>,
+    /// Faults injected from the start (none by default).
+    pub faults: faults::FaultSpec,
 }
 
 impl Default for DemoOptions {
@@ -64,6 +73,7 @@ impl Default for DemoOptions {
             scenario: "shop".to_string(),
             speed: 1.0,
             kubeconfig_path: None,
+            faults: faults::FaultSpec::default(),
         }
     }
 }
@@ -71,6 +81,7 @@ impl Default for DemoOptions {
 pub struct DemoCluster {
     addr: SocketAddr,
     kubeconfig: KubeconfigFile,
+    faults: Arc<faults::Faults>,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
     controllers: Option<JoinHandle<()>>,
@@ -93,20 +104,28 @@ impl DemoCluster {
         let mut sim = Sim::new(registry.clone(), clock.clone());
         scenarios::seed(&scenario, &registry, &clock, &mut sim)?;
 
-        let kubeconfig = KubeconfigFile::write(opts.kubeconfig_path.as_deref(), addr)?;
+        let auth = Arc::new(authz::Auth::generate()?);
+        let kubeconfig = KubeconfigFile::write(opts.kubeconfig_path.as_deref(), addr, &auth)?;
         let (stop, stopped) = watch::channel(false);
+        let faults = Arc::new(faults::Faults::default());
+        faults
+            .apply(&opts.faults)
+            .map_err(|e| anyhow::anyhow!("bad demo fault: {e}"))?;
         let state = Arc::new(server::ServerState {
             registry,
             clock,
             addr,
             shutdown: stopped.clone(),
             bookmark_interval: BOOKMARK_INTERVAL,
+            faults: faults.clone(),
+            auth,
         });
         let server = server::spawn(listener, state);
         let controllers = sim.spawn(stopped);
         Ok(DemoCluster {
             addr,
             kubeconfig,
+            faults,
             stop,
             server: Some(server),
             controllers: Some(controllers),
@@ -119,6 +138,11 @@ impl DemoCluster {
 
     pub fn kubeconfig_path(&self) -> &Path {
         self.kubeconfig.path()
+    }
+
+    /// The fault injector (also reachable over HTTP at `/_demo/faults`).
+    pub fn faults(&self) -> &faults::Faults {
+        &self.faults
     }
 
     /// Stops serving (open watches end) and the controllers; removes a

@@ -218,6 +218,135 @@ pub static EVENTS: ResourceDef = ResourceDef {
     tracks_generation: false,
 };
 
+pub static SERVICES: ResourceDef = ResourceDef {
+    group: "",
+    version: "v1",
+    plural: "services",
+    singular: "service",
+    kind: "Service",
+    namespaced: true,
+    short_names: &["svc"],
+    categories: &["all"],
+    verbs: ALL_VERBS,
+    subresources: &[SubresourceDef {
+        name: "status",
+        group: "",
+        version: "",
+        kind: "Service",
+        verbs: STATUS_VERBS,
+    }],
+    tracks_generation: false,
+};
+
+pub static CONFIGMAPS: ResourceDef = ResourceDef {
+    group: "",
+    version: "v1",
+    plural: "configmaps",
+    singular: "configmap",
+    kind: "ConfigMap",
+    namespaced: true,
+    short_names: &["cm"],
+    categories: &[],
+    verbs: ALL_VERBS,
+    subresources: &[],
+    tracks_generation: false,
+};
+
+pub static SECRETS: ResourceDef = ResourceDef {
+    group: "",
+    version: "v1",
+    plural: "secrets",
+    singular: "secret",
+    kind: "Secret",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    verbs: ALL_VERBS,
+    subresources: &[],
+    tracks_generation: false,
+};
+
+pub static ENDPOINTSLICES: ResourceDef = ResourceDef {
+    group: "discovery.k8s.io",
+    version: "v1",
+    plural: "endpointslices",
+    singular: "endpointslice",
+    kind: "EndpointSlice",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    verbs: ALL_VERBS,
+    subresources: &[],
+    tracks_generation: true,
+};
+
+/// The same stored events as core/v1 `events`, in the events.k8s.io/v1
+/// shape (see `demo::event_view`).
+pub static EVENTS_V1: ResourceDef = ResourceDef {
+    group: "events.k8s.io",
+    version: "v1",
+    plural: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    short_names: &["ev"],
+    categories: &[],
+    verbs: ALL_VERBS,
+    subresources: &[],
+    tracks_generation: false,
+};
+
+pub static HORIZONTALPODAUTOSCALERS: ResourceDef = ResourceDef {
+    group: "autoscaling",
+    version: "v2",
+    plural: "horizontalpodautoscalers",
+    singular: "horizontalpodautoscaler",
+    kind: "HorizontalPodAutoscaler",
+    namespaced: true,
+    short_names: &["hpa"],
+    categories: &["all"],
+    verbs: ALL_VERBS,
+    subresources: &[SubresourceDef {
+        name: "status",
+        group: "",
+        version: "",
+        kind: "HorizontalPodAutoscaler",
+        verbs: STATUS_VERBS,
+    }],
+    tracks_generation: false,
+};
+
+/// metrics.k8s.io is served by metrics-server through an APIService: read
+/// only, computed on request from the usage model (see `demo::usage`),
+/// never stored.
+pub static POD_METRICS: ResourceDef = ResourceDef {
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    plural: "pods",
+    singular: "",
+    kind: "PodMetrics",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    verbs: &["get", "list"],
+    subresources: &[],
+    tracks_generation: false,
+};
+
+pub static NODE_METRICS: ResourceDef = ResourceDef {
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    plural: "nodes",
+    singular: "",
+    kind: "NodeMetrics",
+    namespaced: false,
+    short_names: &[],
+    categories: &[],
+    verbs: &["get", "list"],
+    subresources: &[],
+    tracks_generation: false,
+};
+
 pub static ALL: &[&ResourceDef] = &[
     &NAMESPACES,
     &NODES,
@@ -225,10 +354,22 @@ pub static ALL: &[&ResourceDef] = &[
     &EVENTS,
     &DEPLOYMENTS,
     &REPLICASETS,
+    &SERVICES,
+    &CONFIGMAPS,
+    &SECRETS,
+    &ENDPOINTSLICES,
+    &EVENTS_V1,
+    &HORIZONTALPODAUTOSCALERS,
+    &POD_METRICS,
+    &NODE_METRICS,
 ];
+
+/// Served by a handler of their own, never stored: create-only reviews.
+pub static VIRTUAL: &[&ResourceDef] = &[&crate::demo::authz::review::SELF_SUBJECT_ACCESS_REVIEWS];
 
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
     ALL.iter()
+        .chain(VIRTUAL)
         .copied()
         .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
@@ -236,7 +377,7 @@ pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static Resou
 /// Group/versions served, in discovery order (core `v1` is served under `/api`).
 pub fn group_versions() -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&str, &str)> = Vec::new();
-    for r in ALL {
+    for r in ALL.iter().chain(VIRTUAL) {
         if !out.contains(&(r.group, r.version)) {
             out.push((r.group, r.version));
         }

@@ -32,7 +32,20 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
         Body::Hpa(detail) => crate::ui::widgets::hpa_chart::draw_hpa_detail(f, body, detail, theme),
         Body::Logs(view) => crate::ui::widgets::logs::draw_logs(f, body, view, theme),
     }
-    draw_footer(f, footer, &model.footer, theme);
+    match (&model.overlay, &model.footer) {
+        // The screen's own hints would not work while a panel has the
+        // keys; the panel shows its keys itself.
+        (Some(_), Footer::Hints(_)) => draw_footer(
+            f,
+            footer,
+            &Footer::Hints("esc: close the panel   ctrl-c: quit".into()),
+            theme,
+        ),
+        _ => draw_footer(f, footer, &model.footer, theme),
+    }
+    if let Some(o) = &model.overlay {
+        crate::ui::overlay::draw_overlay(f, body, o, theme);
+    }
     if let Some(help) = &model.help {
         draw_help(f, body, help, theme);
     }
@@ -67,6 +80,12 @@ fn draw_header(f: &mut Frame, area: Rect, m: &FrameModel, theme: &Theme) {
     ];
     if m.readonly {
         spans.push(Span::styled("[read-only] ", theme.warning()));
+    }
+    if let Some(g) = &m.guard {
+        spans.push(Span::styled(
+            format!("{}  ", g.text),
+            crate::ui::overlay::guard_style(g.state, theme),
+        ));
     }
     spans.push(match &m.liveness {
         Liveness::Live => Span::styled("● live", theme.ok()),

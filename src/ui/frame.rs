@@ -70,6 +70,10 @@ pub struct FrameModel {
     pub footer: Footer,
     /// Key, description pairs when help is open.
     pub help: Option<Vec<(String, String)>>,
+    /// The write-side panel open over the body.
+    pub overlay: Option<crate::ui::overlay::Overlay>,
+    /// The guard's element in the header, kept while navigating.
+    pub guard: Option<crate::ui::overlay::GuardStatus>,
 }
 
 /// Rows of table body that fit in a terminal `height` rows tall (header,
@@ -153,18 +157,27 @@ pub fn build(
         body,
         footer,
         help,
+        overlay: crate::ui::overlay::overlay(app),
+        guard: crate::ui::overlay::guard_status(app),
     }
 }
 
 fn hints(app: &App, view: &View) -> String {
     let mut parts: Vec<&str> = vec!["?:help", ":cmd"];
     match view.screen {
-        Screen::Deployments => parts.extend(["/:filter", "enter:pods", "d:detail", "l:logs"]),
+        Screen::Deployments => parts.extend([
+            "/:filter",
+            "enter:pods",
+            "d:detail",
+            "l:logs",
+            "u:rollout",
+            "h:history",
+        ]),
         Screen::Pods => parts.extend(["/:filter", "enter:detail", "l:logs"]),
         Screen::Hpas => parts.extend(["/:filter", "enter:chart"]),
         Screen::Events => parts.extend(["/:filter", "enter:object"]),
         Screen::Pod(_) => parts.extend(["↑↓:secret", "x:reveal", "l:logs"]),
-        Screen::Deployment(_) => parts.extend(["l:logs"]),
+        Screen::Deployment(_) => parts.extend(["l:logs", "u:rollout", "h:history", "b:blue-green"]),
         _ => {}
     }
     if app.views.len() > 1 || view.filter.is_active() {

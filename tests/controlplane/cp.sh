@@ -321,7 +321,10 @@ cmd_restart() {
   if alive "$pid"; then kill -KILL "$pid"; fi
   # exec: the pid written below is the component's own pid (as kwokctl does).
   (cd "$dir" || exit 1; exec setsid "${argv[@]}" >>"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null) &
-  echo $! >"$pidfile"
+  # No newline: kwokctl parses the file with strconv.Atoi, and an unparsable
+  # pid makes `kwokctl delete` skip the component (down then waits ~20 s
+  # for the API server's own graceful shutdown without etcd).
+  printf '%s' "$!" >"$pidfile"
   log "$name restarted (pid $(cat "$pidfile"))"
   if [[ "$name" == kube-apiserver ]]; then
     wait_for 120 "kube-apiserver /readyz" apiserver_up

@@ -35,7 +35,7 @@
 //! }
 //! ```
 
-mod backoff;
+pub(super) mod backoff;
 mod follow;
 mod hub;
 pub mod state;

@@ -6,12 +6,17 @@ use std::collections::HashSet;
 use super::Pass;
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Registry};
-use crate::demo::resources::{ResourceDef, ALL, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS};
+use crate::demo::resources::{
+    ResourceDef, ALL, DEPLOYMENTS, ENDPOINTSLICES, NAMESPACES, PODS, REPLICASETS, SERVICES,
+};
 use crate::demo::store::Write;
 
 /// Dependents and the kind of their controller owner.
-const OWNERSHIP: &[(&ResourceDef, &ResourceDef)] =
-    &[(&REPLICASETS, &DEPLOYMENTS), (&PODS, &REPLICASETS)];
+const OWNERSHIP: &[(&ResourceDef, &ResourceDef)] = &[
+    (&REPLICASETS, &DEPLOYMENTS),
+    (&PODS, &REPLICASETS),
+    (&ENDPOINTSLICES, &SERVICES),
+];
 
 pub fn sync(reg: &Registry) -> Pass {
     let mut pass = Pass::default();

@@ -5,10 +5,13 @@
 
 pub mod container;
 pub mod deployment;
+pub mod endpointslice;
 pub mod gc;
+pub mod hpa;
 pub mod pod;
 pub mod replicaset;
 pub mod rollout;
+pub mod rootca;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +54,7 @@ pub struct Sim {
     registry: Arc<Registry>,
     clock: Arc<Clock>,
     kubelet: pod::Kubelet,
+    autoscaler: hpa::Autoscaler,
 }
 
 impl Sim {
@@ -59,6 +63,7 @@ impl Sim {
             registry,
             clock,
             kubelet: pod::Kubelet::default(),
+            autoscaler: hpa::Autoscaler::default(),
         }
     }
 
@@ -68,6 +73,9 @@ impl Sim {
         pass.merge(deployment::sync_all(&self.registry, &self.clock));
         pass.merge(replicaset::sync_all(&self.registry, &self.clock));
         pass.merge(self.kubelet.sync(&self.registry, &self.clock));
+        pass.merge(self.autoscaler.sync(&self.registry, &self.clock));
+        pass.merge(endpointslice::sync_all(&self.registry));
+        pass.merge(rootca::sync(&self.registry));
         pass
     }
 

@@ -1,6 +1,7 @@
 //! The replicaset controller: keeps `spec.replicas` pods alive, deleting the
 //! least useful ones first, and reports ready/available counts.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
@@ -113,16 +114,24 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
     let (all_rs, _) = reg.store.list(&REPLICASETS, None);
     let (all_pods, _) = reg.store.list(&PODS, None);
     let mut pass = Pass::default();
+    // One index instead of a scan of every pod per ReplicaSet: with 10,000
+    // pods that scan made each pass take seconds.
+    let mut by_owner: HashMap<(&str, &str), Vec<&Value>> = HashMap::new();
+    for p in &all_pods {
+        if let Some(owner) = meta::controller_uid(p) {
+            by_owner
+                .entry((meta::namespace(p), owner))
+                .or_default()
+                .push(&**p);
+        }
+    }
     for rs in all_rs.iter().filter(|rs| !meta::is_deleting(rs)) {
         let uid = meta::uid(rs);
         let ns = meta::namespace(rs);
-        let owned: Vec<&Value> = all_pods
-            .iter()
-            .filter(|p| meta::namespace(p) == ns && meta::controller_uid(p) == Some(uid))
-            .map(|p| &**p)
-            .collect();
+        let owned: Vec<&Value> = by_owner.get(&(ns, uid)).cloned().unwrap_or_default();
         let mut active: Vec<&Value> = owned.iter().copied().filter(|p| is_active(p)).collect();
         let desired = meta::i64_at(rs, &["spec", "replicas"]).unwrap_or(1).max(0) as usize;
+        let mut deleted: Vec<&str> = Vec::new();
 
         if active.len() < desired {
             for _ in 0..(desired - active.len()).min(BURST) {
@@ -145,6 +154,7 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
                     .is_ok()
                 {
                     pass.changed = true;
+                    deleted.push(meta::name(pod));
                     let message = format!("Deleted pod: {}", meta::name(pod));
                     reg.events.record(
                         reg,
@@ -155,6 +165,13 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
                 }
             }
         }
+        // The status must not count the pods just deleted: the deployment
+        // controller would read them as still available and scale down
+        // below maxUnavailable (found by tests/demo_rollout_bounds.rs).
+        let owned: Vec<&Value> = owned
+            .into_iter()
+            .filter(|p| !deleted.contains(&meta::name(p)))
+            .collect();
         pass.merge(sync_status(reg, clock, rs, &owned));
     }
     pass

@@ -55,6 +55,15 @@ pub fn pod_spec(spec: &mut Value) {
             cs.iter_mut().for_each(container_defaults);
         }
     }
+    if let Some(vs) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
+        for v in vs {
+            for source in ["configMap", "secret", "downwardAPI", "projected"] {
+                if let Some(src) = v.get_mut(source).filter(|s| s.is_object()) {
+                    default_field(src, &["defaultMode"], json!(420));
+                }
+            }
+        }
+    }
 }
 
 fn template(obj: &mut Value) {
@@ -155,6 +164,7 @@ pub fn apply(res: &ResourceDef, obj: &mut Value) {
             default_field(obj, &["spec", "replicas"], json!(1));
             template(obj);
         }
+        "horizontalpodautoscalers" => super::hpa::defaults(obj),
         "namespaces" => {
             let name = meta::name(obj).to_string();
             default_field(obj, &["spec", "finalizers"], json!(["kubernetes"]));

@@ -3,6 +3,9 @@
 //! resource, generation, graceful deletion, namespaces that must exist.
 
 pub mod defaults;
+pub mod fields;
+pub mod hpa;
+pub mod network;
 pub mod scale;
 pub mod validate;
 
@@ -29,6 +32,9 @@ pub enum Part {
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
     pub dry_run: bool,
+    /// `fieldValidation` of a client request (controllers skip the check).
+    pub validation: fields::FieldValidation,
+    pub warnings: fields::Warnings,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -239,6 +245,7 @@ impl Registry {
 
         meta::set(&mut obj, &["kind"], json!(res.kind));
         meta::set(&mut obj, &["apiVersion"], json!(res.api_version()));
+        fields::check(res, &mut obj, opts.validation, &opts.warnings, false)?;
         for field in [
             "resourceVersion",
             "deletionTimestamp",
@@ -269,6 +276,9 @@ impl Registry {
                 )
             }
             "namespaces" => meta::set(&mut obj, &["status"], json!({"phase": "Active"})),
+            "horizontalpodautoscalers" => {
+                meta::set(&mut obj, &["status"], json!({"desiredReplicas": 0}))
+            }
             _ => {}
         }
         // Apply defaults before validating: a missing field with a default is fine.
@@ -282,6 +292,7 @@ impl Registry {
         if res == &PODS {
             defaults::service_account_volume(&mut obj);
         }
+        network::prepare_create(self, res, &mut obj)?;
         validate::object(res, &obj)?;
 
         if !explicit.is_empty() {
@@ -312,6 +323,7 @@ impl Registry {
         current: &Value,
         mut new: Value,
         part: Part,
+        (opts, patching): (&WriteOptions, bool),
     ) -> Result<Write, ApiError> {
         check_type(res, &new)?;
         drop_nulls(&mut new);
@@ -375,7 +387,9 @@ impl Registry {
         meta::set(&mut result, &["kind"], json!(res.kind));
         meta::set(&mut result, &["apiVersion"], json!(res.api_version()));
         meta::remove(&mut result, &["metadata", "selfLink"]);
+        fields::check(res, &mut result, opts.validation, &opts.warnings, patching)?;
         defaults::apply(res, &mut result);
+        network::prepare_update(res, current, &mut result)?;
         validate::update(res, current, &result)?;
         Ok(self.finish_update(res, current, result))
     }
@@ -383,7 +397,8 @@ impl Registry {
     /// Generation bump, no-op detection and finalizer-driven removal.
     fn finish_update(&self, res: &ResourceDef, current: &Value, mut result: Value) -> Write {
         if res.tracks_generation {
-            let spec_changed = current.get("spec") != result.get("spec");
+            let spec_changed = network::generation_fields(res, current)
+                != network::generation_fields(res, &result);
             // Deployment annotations are copied to ReplicaSets, so upstream
             // counts them as a new generation too.
             let annotations_changed = res == &DEPLOYMENTS
@@ -418,7 +433,7 @@ impl Registry {
         opts: &WriteOptions,
     ) -> Result<Arc<Value>, ApiError> {
         self.store.update(res, ns, name, opts.dry_run, |current| {
-            self.prepare_update(res, current, obj, part)
+            self.prepare_update(res, current, obj, part, (opts, false))
         })
     }
 
@@ -435,7 +450,7 @@ impl Registry {
         let patch_doc = patch::parse_body(body)?;
         let result = self.store.update(res, ns, name, opts.dry_run, |current| {
             let patched = patch::apply(patch_type, current, &patch_doc)?;
-            self.prepare_update(res, current, patched, part)
+            self.prepare_update(res, current, patched, part, (opts, true))
         });
         match result {
             Err(e) if e.code == 404 && patch_type == PatchType::Apply && part == Part::Main => {

@@ -231,6 +231,7 @@ pub fn object(res: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
     match res.plural {
         "pods" => check_pod_spec(meta::at(obj, &["spec"]), "spec", &mut causes),
         "deployments" | "replicasets" => check_workload(res, obj, &mut causes),
+        "horizontalpodautoscalers" => super::hpa::validate(obj, &mut causes),
         _ => {}
     }
     if causes.is_empty() {

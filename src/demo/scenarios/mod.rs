@@ -10,13 +10,28 @@ use serde_json::{json, Map, Value};
 
 use super::clock::{parse_age, Clock};
 use super::controllers::Sim;
+use super::meta;
+use super::patch::PatchType;
 use super::registry::Registry;
 use super::resources::{DEPLOYMENTS, NAMESPACES, NODES};
 
-const SCENARIOS: &[(&str, &str)] = &[("shop", include_str!("shop.toml"))];
+mod extras;
+mod network;
+mod scale;
 
+pub use extras::{HpaSpec, RolloutSpec};
+
+const SCENARIOS: &[(&str, &str)] = &[
+    ("shop", include_str!("shop.toml")),
+    ("bad-rollout", include_str!("bad-rollout.toml")),
+    ("traffic-spike", include_str!("traffic-spike.toml")),
+];
+
+/// Scenario names; `scale` also takes parameters (`scale:1000x10`).
 pub fn names() -> Vec<&'static str> {
-    SCENARIOS.iter().map(|(n, _)| *n).collect()
+    let mut names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
+    names.push(scale::NAME);
+    names
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +46,21 @@ pub struct Scenario {
     pub namespaces: Vec<NamespaceSpec>,
     #[serde(default)]
     pub deployments: Vec<DeploymentSpec>,
+    #[serde(default)]
+    pub hpas: Vec<HpaSpec>,
+    /// Image changes applied once the cluster runs, so they roll out live.
+    #[serde(default)]
+    pub rollouts: Vec<RolloutSpec>,
+    /// Seed the deployments' pods already running (no start-up steps), for
+    /// scenarios too big to play back pod by pod.
+    #[serde(default)]
+    pub seed_running: bool,
+    #[serde(default)]
+    pub services: Vec<network::ServiceSpec>,
+    #[serde(default)]
+    pub configmaps: Vec<network::ConfigMapSpec>,
+    #[serde(default)]
+    pub secrets: Vec<network::SecretSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +100,15 @@ pub struct DeploymentSpec {
     pub max_unavailable: Option<toml::Value>,
     #[serde(default)]
     pub min_ready_seconds: Option<i64>,
+    #[serde(default)]
+    pub progress_deadline_seconds: Option<i64>,
+    /// Total CPU demand over time (see `usage::curve`), e.g. `constant(300m)`.
+    #[serde(default)]
+    pub load: Option<String>,
+    /// Strategic-merge patch for the pod template's spec (env, volumes...),
+    /// in Kubernetes field names.
+    #[serde(default)]
+    pub pod_spec_extra: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +125,9 @@ pub struct ContainerSpec {
 }
 
 pub fn load(name: &str) -> anyhow::Result<Scenario> {
+    if let Some(generated) = scale::parse(name) {
+        return generated;
+    }
     let Some((_, text)) = SCENARIOS.iter().find(|(n, _)| *n == name) else {
         anyhow::bail!(
             "unknown demo scenario {name:?} (available: {})",
@@ -216,6 +258,22 @@ fn deployment(spec: &DeploymentSpec) -> Value {
     if let Some(m) = spec.min_ready_seconds {
         d["spec"]["minReadySeconds"] = json!(m);
     }
+    if let Some(p) = spec.progress_deadline_seconds {
+        d["spec"]["progressDeadlineSeconds"] = json!(p);
+    }
+    if let Some(extra) = &spec.pod_spec_extra {
+        if let (Ok(patch), Some(pod_spec)) = (
+            serde_json::to_value(extra),
+            meta::at(&d, &["spec", "template", "spec"]),
+        ) {
+            if let Ok(merged) = super::patch::apply(PatchType::Strategic, pod_spec, &patch) {
+                d["spec"]["template"]["spec"] = merged;
+            }
+        }
+    }
+    if let Some(load) = &spec.load {
+        d["metadata"]["annotations"][crate::demo::usage::curve::ANNOTATION] = json!(load);
+    }
     d
 }
 
@@ -231,7 +289,8 @@ pub fn seed(
     let result = seed_inner(scenario, registry, clock, sim);
     clock.set_offset(chrono::Duration::zero());
     clock.set_instant(false);
-    result
+    result?;
+    extras::start_rollouts(registry, &scenario.rollouts)
 }
 
 fn seed_inner(
@@ -247,6 +306,9 @@ fn seed_inner(
             .create_internal(&NAMESPACES, json!({"metadata": {"name": name}}))
             .map_err(|e| anyhow::anyhow!("seeding namespace {name}: {e}"))?;
     }
+    // Namespace content the controllers publish (kube-root-ca.crt) is as
+    // old as the namespace.
+    sim.settle(200);
     for (i, n) in scenario.nodes.iter().enumerate() {
         registry
             .create_internal(&NODES, node(n, i, &clock.now_string()))
@@ -260,14 +322,35 @@ fn seed_inner(
                 json!({"metadata": {"name": ns.name, "labels": ns.labels}}),
             )
             .map_err(|e| anyhow::anyhow!("seeding namespace {}: {e}", ns.name))?;
+        sim.settle(200);
     }
+    let objects = network::Objects {
+        cluster_age,
+        services: &scenario.services,
+        config_maps: &scenario.configmaps,
+        secrets: &scenario.secrets,
+    };
+    network::seed(registry, clock, sim, objects, age)?;
     for d in &scenario.deployments {
+        extras::check_load(&d.load)
+            .with_context(|| format!("deployment {}/{}", d.namespace, d.name))?;
+    }
+    if scenario.seed_running {
+        scale::seed_running(scenario, registry, clock, sim)?;
+    }
+    for d in scenario
+        .deployments
+        .iter()
+        .filter(|_| !scenario.seed_running)
+    {
         clock.set_offset(age(&d.age)?);
         registry
             .create_internal(&DEPLOYMENTS, deployment(d))
             .map_err(|e| anyhow::anyhow!("seeding deployment {}/{}: {e}", d.namespace, d.name))?;
         sim.settle(200);
     }
+    clock.set_offset(chrono::Duration::zero());
+    extras::create_hpas(registry, &scenario.hpas)?;
     Ok(())
 }
 

@@ -79,6 +79,7 @@ pub fn resource_list(group: &str, version: &str) -> Result<Value, ApiError> {
     let mut entries = Vec::new();
     for r in ALL
         .iter()
+        .chain(resources::VIRTUAL)
         .filter(|r| r.group == group && r.version == version)
     {
         let mut e = json!({

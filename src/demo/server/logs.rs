@@ -232,7 +232,9 @@ pub fn serve(
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
     });
-    Ok(text_response(Body::from_stream(stream)))
+    Ok(text_response(Body::from_stream(
+        state.faults.abortable(stream),
+    )))
 }
 
 /// Streams the lines of one running instance as they are written, until it

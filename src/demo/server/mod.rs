@@ -1,11 +1,17 @@
 //! The HTTP side: an axum server on loopback speaking the Kubernetes API.
 
 pub mod discovery;
+pub mod event_routes;
+pub mod hpa_table;
 pub mod logs;
+pub mod metrics;
+pub mod openapi;
+pub mod protobuf;
 pub mod request;
 pub mod routes;
 pub mod status;
 pub mod table;
+pub mod table_net;
 pub mod watch;
 
 use std::net::SocketAddr;
@@ -13,13 +19,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::{any, get};
-use axum::Router;
+use axum::{middleware, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch as signal;
 use tokio::task::JoinHandle;
 
+use super::authz::Auth;
 use super::clock::Clock;
+use super::faults::Faults;
 use super::registry::Registry;
+use super::{authz, faults};
 
 pub struct ServerState {
     pub registry: Arc<Registry>,
@@ -27,6 +36,10 @@ pub struct ServerState {
     pub addr: SocketAddr,
     pub shutdown: signal::Receiver<bool>,
     pub bookmark_interval: Duration,
+    /// Injected faults (none by default), see `demo::faults`.
+    pub faults: Arc<Faults>,
+    /// Who may do what, see `demo::authz`.
+    pub auth: Arc<Auth>,
 }
 
 pub fn router(state: Arc<ServerState>) -> Router {
@@ -45,8 +58,23 @@ pub fn router(state: Arc<ServerState>) -> Router {
             get(|| async { status::json(200, &discovery::api_groups()) }),
         )
         .route("/api/{*rest}", any(routes::handle))
+        .route(
+            "/openapi/v3",
+            get(|| async { status::json(200, &openapi::root()) }),
+        )
+        .route("/openapi/v3/{*rest}", get(openapi::document))
+        .route("/apis/events.k8s.io/{*rest}", any(event_routes::handle))
         .route("/apis/{*rest}", any(routes::handle))
+        .route(faults::admin::PATH, any(faults::admin::handle))
         .fallback(routes::fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::layer::layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authz::authn::layer,
+        ))
         .with_state(state)
 }
 
@@ -63,15 +91,8 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
 }
 
+/// Serves until shutdown; a restart fault makes it go away and come back
+/// on the same address (see `faults::restart`).
 pub fn spawn(listener: TcpListener, state: Arc<ServerState>) -> JoinHandle<()> {
-    let mut shutdown = state.shutdown.clone();
-    let app = router(state);
-    tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        });
-        if let Err(e) = serve.await {
-            tracing::warn!("demo cluster server stopped: {e}");
-        }
-    })
+    tokio::spawn(faults::restart::serve(listener, state))
 }

@@ -16,10 +16,12 @@ use serde_json::{json, Value};
 use super::request::{self, flag, Output, Route, Target};
 use super::table::{self, IncludeObject, TableOptions};
 use super::watch::{self, WatchContext, WatchRequest};
-use super::{discovery, logs, status, ServerState};
+use super::{discovery, logs, metrics, protobuf, status, ServerState};
+use crate::demo::authz::{self, User};
 use crate::demo::error::ApiError;
 use crate::demo::meta;
 use crate::demo::patch::PatchType;
+use crate::demo::registry::fields::FieldValidation;
 use crate::demo::registry::{DeleteOptions, Deleted, Part, Propagation, WriteOptions};
 use crate::demo::resources::ResourceDef;
 use crate::demo::selectors::{FieldSelector, LabelSelector};
@@ -56,6 +58,20 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
         }
         Route::Resource(t) => t,
     };
+    if target.resource.group == "metrics.k8s.io" {
+        return metrics::serve(state, &target, &parts.method, &parts.headers, &q);
+    }
+    let user = parts
+        .extensions
+        .get::<User>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("request reached a handler unauthenticated"))?;
+    authz::gate::check(
+        &user,
+        &parts.method,
+        &target,
+        target.watch_path || flag(&q, "watch"),
+    )?;
     if let (Some("log"), Some(name)) = (target.subresource.as_deref(), target.name.as_deref()) {
         if parts.method != Method::GET {
             return Err(ApiError::method_not_allowed(
@@ -77,6 +93,11 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
         Output::Object
     };
     let res = target.resource;
+    if authz::review::serves(res) {
+        return authz::review::serve(&user, &method, target.name.is_some(), || {
+            parse_object(&headers, &body)
+        });
+    }
     let ns = target.namespace.clone().unwrap_or_default();
     let reg = &state.registry;
     let opts = write_options(&q)?;
@@ -95,7 +116,10 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
             }
             let obj = parse_object(&headers, &body)?;
             let created = reg.create(res, &ns, obj, &opts)?;
-            Ok(status::json(201, &*created))
+            Ok(status::with_warnings(
+                status::json(201, &*created),
+                &opts.warnings,
+            ))
         }
         (&Method::DELETE, None, None) => delete_collection(state, &target, &q, &body),
         (&Method::GET, Some(name), None | Some("status")) => {
@@ -105,17 +129,19 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
         (&Method::PUT, Some(name), None | Some("status")) => {
             let obj = parse_object(&headers, &body)?;
             let part = part_of(target.subresource.as_deref());
-            Ok(status::json(
-                200,
-                &*reg.update(res, &ns, name, obj, part, &opts)?,
+            let updated = reg.update(res, &ns, name, obj, part, &opts)?;
+            Ok(status::with_warnings(
+                status::json(200, &*updated),
+                &opts.warnings,
             ))
         }
         (&Method::PATCH, Some(name), None | Some("status")) => {
             let patch_type = patch_type(&headers)?;
             let part = part_of(target.subresource.as_deref());
-            Ok(status::json(
-                200,
-                &*reg.patch(res, &ns, name, (patch_type, &body), part, &opts)?,
+            let patched = reg.patch(res, &ns, name, (patch_type, &body), part, &opts)?;
+            Ok(status::with_warnings(
+                status::json(200, &*patched),
+                &opts.warnings,
             ))
         }
         (&Method::DELETE, Some(name), None) => delete_one(state, res, &ns, name, &q, &body),
@@ -168,13 +194,21 @@ fn part_of(sub: Option<&str>) -> Part {
 }
 
 fn write_options(q: &Query) -> Result<WriteOptions, ApiError> {
-    match q.get("dryRun").map(String::as_str) {
-        None | Some("") => Ok(WriteOptions { dry_run: false }),
-        Some("All") => Ok(WriteOptions { dry_run: true }),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "Invalid dry run value {other:?}: supported values: \"All\""
-        ))),
-    }
+    let dry_run = match q.get("dryRun").map(String::as_str) {
+        None | Some("") => false,
+        Some("All") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid dry run value {other:?}: supported values: \"All\""
+            )))
+        }
+    };
+    let validation = FieldValidation::parse(q.get("fieldValidation").map(String::as_str))?;
+    Ok(WriteOptions {
+        dry_run,
+        validation,
+        ..Default::default()
+    })
 }
 
 fn content_type(headers: &HeaderMap) -> &str {
@@ -187,6 +221,9 @@ fn content_type(headers: &HeaderMap) -> &str {
 fn parse_object(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     let ct = content_type(headers);
     let essence = ct.split(';').next().unwrap_or("").trim();
+    if essence == protobuf::MEDIA_TYPE {
+        return protobuf::decode(body);
+    }
     if !matches!(essence, "" | "application/json" | "*/*") {
         return Err(ApiError::unsupported_media_type(ct));
     }
@@ -401,6 +438,7 @@ fn watch(state: &ServerState, t: &Target, q: &Query, output: Output) -> Result<R
         clock: state.clock.clone(),
         shutdown: state.shutdown.clone(),
         bookmark_interval: state.bookmark_interval,
+        faults: state.faults.clone(),
     };
     Ok(watch::serve(ctx, req, start))
 }

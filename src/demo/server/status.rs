@@ -48,3 +48,18 @@ pub fn deleted(res: &ResourceDef, name: &str, uid: &str) -> Value {
         "details": {"name": name, "group": res.group, "kind": res.plural, "uid": uid},
     })
 }
+
+/// Adds `Warning: 299 - "..."` headers (RFC 7234), which kubectl prints as
+/// `Warning: ...` lines.
+pub fn with_warnings(
+    mut resp: Response,
+    warnings: &crate::demo::registry::fields::Warnings,
+) -> Response {
+    for w in warnings.take() {
+        let text = format!("299 - {}", serde_json::Value::String(w));
+        if let Ok(v) = HeaderValue::from_str(&text) {
+            resp.headers_mut().append(header::WARNING, v);
+        }
+    }
+    resp
+}

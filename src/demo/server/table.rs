@@ -386,7 +386,15 @@ pub fn cells(res: &ResourceDef, obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
             age(obj, now),
         ],
         "nodes" => node_cells(obj, now),
+        "horizontalpodautoscalers" => {
+            let mut cells = super::hpa_table::cells(obj);
+            cells.push(age(obj, now));
+            cells
+        }
         "events" => event_cells(obj, now),
+        "services" | "configmaps" | "secrets" | "endpointslices" => {
+            super::table_net::cells(res.plural, obj, now)
+        }
         _ => vec![json!(meta::name(obj)), age(obj, now)],
     }
 }

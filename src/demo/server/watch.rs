@@ -17,6 +17,7 @@ use super::request::Output;
 use super::table::{self, IncludeObject, TableOptions};
 use crate::demo::clock::Clock;
 use crate::demo::error::ApiError;
+use crate::demo::faults::Faults;
 use crate::demo::meta;
 use crate::demo::resources::ResourceDef;
 use crate::demo::selectors::{FieldSelector, LabelSelector};
@@ -40,6 +41,7 @@ pub struct WatchContext {
     pub clock: Arc<Clock>,
     pub shutdown: watch::Receiver<bool>,
     pub bookmark_interval: Duration,
+    pub faults: Arc<Faults>,
 }
 
 struct Encoder {
@@ -129,11 +131,12 @@ fn translate<'a>(req: &WatchRequest, change: &'a Change) -> Option<(&'static str
 
 pub fn serve(ctx: WatchContext, req: WatchRequest, start: WatchStart) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(512);
+    let faults = ctx.faults.clone();
     tokio::spawn(run(ctx, req, start, tx));
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
     });
-    let mut resp = Response::new(Body::from_stream(stream));
+    let mut resp = Response::new(Body::from_stream(faults.abortable(stream)));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -149,7 +152,19 @@ async fn run(mut ctx: WatchContext, req: WatchRequest, start: WatchStart, tx: mp
         clock: ctx.clock.clone(),
         headers_sent: false,
     };
-    let (backlog, mut changes, mut last_rv) = match ctx.store.watch(req.resource, start) {
+    let feed = if ctx.faults.take_gone() {
+        Err(ApiError::expired(format!(
+            "too old resource version: {} ({})",
+            match start {
+                WatchStart::After(rv) => rv,
+                WatchStart::Now => 0,
+            },
+            ctx.store.resource_version()
+        )))
+    } else {
+        ctx.store.watch(req.resource, start)
+    };
+    let (backlog, mut changes, mut last_rv) = match feed {
         Ok(feed) => (feed.backlog, feed.changes, feed.rv),
         Err(e) => {
             // Like the API server: the watch starts, then reports the error.
@@ -178,7 +193,8 @@ async fn run(mut ctx: WatchContext, req: WatchRequest, start: WatchStart, tx: mp
             _ = ctx.shutdown.changed() => return,
             _ = tokio::time::sleep_until(deadline) => return,
             _ = bookmark.tick(), if req.bookmarks => {
-                if tx.send(enc.bookmark(last_rv, false)).await.is_err() {
+                let off = ctx.faults.bookmarks_off();
+                if !off && tx.send(enc.bookmark(last_rv, false)).await.is_err() {
                     return;
                 }
             }

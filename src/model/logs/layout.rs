@@ -14,7 +14,12 @@ pub fn rows(segments: Vec<Segment>, width: usize, wrap: bool) -> Vec<Vec<Segment
     for seg in segments {
         let mut piece = String::new();
         for c in seg.text.chars() {
-            let w = c.width().unwrap_or(0);
+            // A wide character in a one-column view can never fit; an
+            // ellipsis says something was there without overflowing.
+            let (c, w) = match c.width().unwrap_or(0) {
+                w if w > width => ('…', 1),
+                w => (c, w),
+            };
             if used + w > width {
                 if !wrap {
                     push(&mut rows, &piece, seg.role);
@@ -87,6 +92,13 @@ mod tests {
     fn wide_characters_never_straddle_a_row() {
         let r = rows(vec![seg("a日本", Role::Text)], 4, true);
         assert_eq!(texts(&r), ["a日", "本"]);
+    }
+
+    #[test]
+    fn a_character_wider_than_the_row_becomes_an_ellipsis() {
+        // Found by fuzzing: a two-column character in a one-column view.
+        let r = rows(vec![seg("字x", Role::Text)], 1, true);
+        assert_eq!(texts(&r), ["…", "x"]);
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! The panels never talk to the cluster: a [`PanelOutcome::Request`] goes
 //! to `cluster::ops::plan`, its `Prepared` opens a [`confirm::ConfirmPanel`],
 //! and that panel's [`PanelOutcome::Confirmed`] goes to `Gate::apply`.
+//! The app holds them as a stack over the current screen (`app::write`);
+//! `app::write_runner` carries out the requests, `ui::overlay` draws them.
 
 pub mod bluegreen;
 pub mod confirm;

@@ -48,6 +48,8 @@ pub struct RolloutPanel {
     hpa_warning: Option<String>,
     /// The last validation problem or note.
     message: Option<(String, bool)>,
+    /// A change was applied: start the fields over from the next read.
+    reset: bool,
 }
 
 /// What the panel draws.
@@ -133,12 +135,26 @@ impl RolloutPanel {
             disabled: None,
             hpa_warning,
             message: None,
+            reset: false,
         }
     }
 
     /// Keeps the status and pause state current without touching what the
     /// operator is typing.
     pub fn refresh(&mut self, d: &Deployment, hpa_warning: Option<String>) {
+        if self.reset {
+            let fresh = RolloutPanel::new(d, hpa_warning);
+            let keep = (
+                self.focus,
+                self.guard,
+                self.disabled.take(),
+                self.message.take(),
+            );
+            *self = fresh;
+            (self.focus, self.guard, self.disabled, self.message) = keep;
+            self.focus = self.focus.min(self.fields.len().saturating_sub(1));
+            return;
+        }
         self.status = rollout_status(d).message;
         self.paused = d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false);
         self.hpa_warning = hpa_warning;
@@ -156,6 +172,19 @@ impl RolloutPanel {
 
     pub fn guard_on(&self) -> bool {
         self.guard
+    }
+
+    /// After a change was applied: the fields show the object as it is
+    /// from the next refresh on, not what was typed.
+    pub fn reset_on_refresh(&mut self) {
+        self.reset = true;
+    }
+
+    /// Puts the cursor on the replicas field (the app's scale key).
+    pub fn focus_replicas(&mut self) {
+        if let Some(i) = self.fields.iter().position(|(k, _)| *k == Kind::Replicas) {
+            self.focus = i;
+        }
     }
 
     fn guard_seconds(&self) -> Result<u64, String> {
@@ -616,6 +645,25 @@ mod tests {
             .0
             .contains("can't restart paused deployment"));
         assert_eq!(p.handle_key(key(KeyCode::Esc)), PanelOutcome::Close);
+    }
+
+    #[test]
+    fn after_an_apply_the_fields_show_the_object_again() {
+        let mut p = RolloutPanel::new(&deployment(false), None);
+        clear(&mut p);
+        feed(&mut p, typed("shop/api:2"));
+        p.refresh(&deployment(false), None);
+        assert_eq!(
+            p.view().fields[0].text,
+            "shop/api:2",
+            "typing survives a refresh"
+        );
+        p.reset_on_refresh();
+        p.set_message("applied", false);
+        p.refresh(&deployment(false), None);
+        let v = p.view();
+        assert_eq!(v.fields[0].text, "shop/api:1");
+        assert_eq!(v.message, Some(("applied".into(), false)));
     }
 
     #[test]

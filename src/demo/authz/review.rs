@@ -1,0 +1,163 @@
+//! `authorization.k8s.io/v1` `SelfSubjectAccessReview`: "may I?", answered
+//! by the same policy that guards every request. Create only, never stored.
+
+use axum::http::Method;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::policy::{decide, decide_path, Attributes};
+use super::User;
+use crate::demo::error::{ApiError, FieldCause};
+use crate::demo::resources::ResourceDef;
+use crate::demo::server::status;
+
+pub static SELF_SUBJECT_ACCESS_REVIEWS: ResourceDef = ResourceDef {
+    group: "authorization.k8s.io",
+    version: "v1",
+    plural: "selfsubjectaccessreviews",
+    singular: "selfsubjectaccessreview",
+    kind: "SelfSubjectAccessReview",
+    namespaced: false,
+    short_names: &[],
+    categories: &[],
+    verbs: &["create"],
+    subresources: &[],
+    tracks_generation: false,
+};
+
+pub fn serves(res: &ResourceDef) -> bool {
+    *res == SELF_SUBJECT_ACCESS_REVIEWS
+}
+
+/// `body` is only read for a create.
+pub fn serve(
+    user: &User,
+    method: &Method,
+    named: bool,
+    body: impl FnOnce() -> Result<Value, ApiError>,
+) -> Result<Response, ApiError> {
+    if *method != Method::POST || named {
+        return Err(ApiError::method_not_allowed(
+            method.as_str(),
+            &SELF_SUBJECT_ACCESS_REVIEWS.group_resource(),
+        ));
+    }
+    Ok(status::json(201, &review(user, &body()?)?))
+}
+
+pub fn review(user: &User, obj: &Value) -> Result<Value, ApiError> {
+    let res = &SELF_SUBJECT_ACCESS_REVIEWS;
+    if let Some(kind) = obj.get("kind").and_then(Value::as_str) {
+        if kind != res.kind {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data (authorization.k8s.io/v1) does not match the expected kind: got {kind:?}, expected {:?}",
+                res.kind
+            )));
+        }
+    }
+    let spec = obj.get("spec").cloned().unwrap_or(Value::Null);
+    let resource = spec.get("resourceAttributes").filter(|v| !v.is_null());
+    let non_resource = spec.get("nonResourceAttributes").filter(|v| !v.is_null());
+    let field = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let decision = match (resource, non_resource) {
+        (Some(r), None) => {
+            let a = Attributes {
+                verb: field(r, "verb"),
+                group: field(r, "group"),
+                resource: field(r, "resource"),
+                subresource: field(r, "subresource"),
+                namespace: field(r, "namespace"),
+                name: field(r, "name"),
+            };
+            decide(user, &a)
+        }
+        (None, Some(n)) => decide_path(user, &field(n, "verb"), &field(n, "path")),
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "spec.nonResourceAttributes",
+                "cannot be specified in combination with resourceAttributes",
+            ))
+        }
+        (None, None) => {
+            return Err(invalid(
+                "spec.resourceAttributes",
+                "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+            ))
+        }
+    };
+    let mut status = json!({"allowed": decision.allowed});
+    if !decision.reason.is_empty() {
+        status["reason"] = json!(decision.reason);
+    }
+    Ok(json!({
+        "kind": res.kind,
+        "apiVersion": res.api_version(),
+        "metadata": {"creationTimestamp": null},
+        "spec": spec,
+        "status": status,
+    }))
+}
+
+fn invalid(field: &str, detail: &str) -> ApiError {
+    ApiError::invalid(
+        &SELF_SUBJECT_ACCESS_REVIEWS,
+        "",
+        vec![FieldCause::invalid(field, "null", detail)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(user: &User, verb: &str, resource: &str, group: &str, ns: &str) -> bool {
+        let body = json!({
+            "kind": "SelfSubjectAccessReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "spec": {"resourceAttributes": {"verb": verb, "resource": resource, "group": group, "namespace": ns}},
+        });
+        let out = review(user, &body).unwrap();
+        assert_eq!(out["kind"], "SelfSubjectAccessReview");
+        assert_eq!(out["spec"], body["spec"]);
+        out["status"]["allowed"].as_bool().unwrap()
+    }
+
+    #[test]
+    fn answers_from_the_policy() {
+        let r = User::restricted();
+        assert!(!ask(&r, "patch", "deployments", "apps", "shop"));
+        assert!(ask(&r, "patch", "deployments", "apps", "default"));
+        assert!(ask(&r, "list", "pods", "", "shop"));
+        assert!(!ask(&r, "list", "namespaces", "", ""));
+        assert!(ask(&User::admin(), "list", "namespaces", "", ""));
+    }
+
+    #[test]
+    fn exactly_one_kind_of_attributes() {
+        let u = User::restricted();
+        let e = review(&u, &json!({"spec": {}})).unwrap_err();
+        assert_eq!(e.code, 422);
+        let both = json!({"spec": {"resourceAttributes": {}, "nonResourceAttributes": {}}});
+        assert_eq!(review(&u, &both).unwrap_err().code, 422);
+        let path = json!({"spec": {"nonResourceAttributes": {"verb": "get", "path": "/version"}}});
+        assert_eq!(review(&u, &path).unwrap()["status"]["allowed"], true);
+        assert_eq!(review(&u, &json!({"kind": "Pod"})).unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn only_create() {
+        let u = User::admin();
+        let e = serve(&u, &Method::GET, false, || Ok(json!({}))).unwrap_err();
+        assert_eq!(e.code, 405);
+        let ok = serve(&u, &Method::POST, false, || {
+            Ok(json!({"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}}))
+        })
+        .unwrap();
+        assert_eq!(ok.status(), 201);
+    }
+}
