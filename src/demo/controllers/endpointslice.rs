@@ -188,6 +188,9 @@ fn slice_labels(svc: &Value) -> Value {
     json!(labels)
 }
 
+/// Set by the real endpointslice controller on every slice it writes.
+const TRIGGER_TIME: &str = "endpoints.kubernetes.io/last-change-trigger-time";
+
 fn new_slice(svc: &Value, ports: &[Value], endpoints: &[Value]) -> Value {
     json!({
         "apiVersion": "discovery.k8s.io/v1",
@@ -259,6 +262,9 @@ pub fn sync_all(reg: &Registry) -> Pass {
             .collect();
         existing.sort_by(|a, b| meta::name(a).cmp(meta::name(b)));
         let labels = slice_labels(svc);
+        // Upstream stamps the time of the change that triggered the write;
+        // the sync runs right after that change, so its clock is that time.
+        let now = reg.clock.now_string();
         for (ports, endpoints) in desired(svc, &pods, &zones) {
             // Reuse a slice with the same ports, else any leftover one.
             let pick = existing
@@ -275,6 +281,7 @@ pub fn sync_all(reg: &Registry) -> Pass {
                     }
                     let written =
                         reg.mutate(&ENDPOINTSLICES, ns, meta::name(slice), Part::Main, |s| {
+                            meta::set(s, &["metadata", "annotations", TRIGGER_TIME], json!(now));
                             meta::set(s, &["endpoints"], json!(endpoints));
                             meta::set(s, &["ports"], json!(ports));
                             meta::set(s, &["metadata", "labels"], labels.clone());
@@ -282,8 +289,13 @@ pub fn sync_all(reg: &Registry) -> Pass {
                     pass.changed |= written.is_ok();
                 }
                 None => {
-                    let created =
-                        reg.create_internal(&ENDPOINTSLICES, new_slice(svc, &ports, &endpoints));
+                    let mut slice = new_slice(svc, &ports, &endpoints);
+                    meta::set(
+                        &mut slice,
+                        &["metadata", "annotations", TRIGGER_TIME],
+                        json!(now),
+                    );
+                    let created = reg.create_internal(&ENDPOINTSLICES, slice);
                     pass.changed |= created.is_ok();
                 }
             }

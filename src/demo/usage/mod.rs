@@ -162,12 +162,35 @@ pub fn pods(store: &Store, ns: Option<&str>, pods: &[Arc<Value>], t: Duration) -
                 }
                 _ => idle_milli(p),
             };
+            let mut containers = split(p, demand, &w);
+            kwok_override(p, &mut containers);
             PodUsage {
                 pod: p.clone(),
-                containers: split(p, demand, &w),
+                containers,
             }
         })
         .collect()
+}
+
+/// kwok's `usage-from-annotation`: a pod may state each container's usage,
+/// and a test written for a kwok cluster sets exactly these, so the demo
+/// honours them over its own load model.
+const KWOK_CPU: &str = "kwok.x-k8s.io/usage-cpu";
+const KWOK_MEMORY: &str = "kwok.x-k8s.io/usage-memory";
+
+fn kwok_override(pod: &Value, containers: &mut [ContainerUsage]) {
+    let cpu =
+        meta::str_at(pod, &["metadata", "annotations", KWOK_CPU]).and_then(quantity::cpu_milli);
+    let memory =
+        meta::str_at(pod, &["metadata", "annotations", KWOK_MEMORY]).and_then(quantity::bytes);
+    for c in containers {
+        if let Some(m) = cpu {
+            c.cpu_nanos = m * 1_000_000;
+        }
+        if let Some(b) = memory {
+            c.memory_bytes = b;
+        }
+    }
 }
 
 /// What a pod without load uses: a few percent of its request.
@@ -283,6 +306,17 @@ mod tests {
             later[0].containers[0].cpu_nanos,
             usage[0].containers[0].cpu_nanos
         );
+    }
+
+    #[test]
+    fn kwok_usage_annotations_override_the_load_model() {
+        let store = store_with_load("constant(900m)");
+        let mut p = pod("a", "rs1", true);
+        p["metadata"]["annotations"] = json!({KWOK_CPU: "90m", KWOK_MEMORY: "64Mi"});
+        let usage = pods(&store, Some("ns"), &[Arc::new(p)], Duration::from_secs(60));
+        // Per container, as kwok applies it: two containers.
+        assert_eq!(usage[0].cpu_milli(), 180);
+        assert_eq!(usage[0].memory_bytes(), 128 * 1024 * 1024);
     }
 
     #[test]

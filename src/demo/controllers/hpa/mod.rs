@@ -123,7 +123,11 @@ struct Computed {
 
 struct MetricError {
     reason: &'static str,
+    /// As the Failed*Metric event says it; the condition and the
+    /// FailedComputeMetricsReplicas event wrap it, as upstream does.
     message: String,
+    /// "cpu resource", "pods", ...: what upstream failed to get a value of.
+    value_of: String,
     status: Value,
 }
 
@@ -260,6 +264,7 @@ fn compute_metric(spec: &Value, current: i64, obs: &Observed) -> Result<Computed
                 message: format!(
                     "unable to get {what} metric {metric}: no custom or external metrics API (the demo cluster serves metrics.k8s.io only)"
                 ),
+                value_of: what.to_string(),
                 status: json!({"type": ""}),
             });
         }
@@ -298,14 +303,11 @@ fn compute_metric(spec: &Value, current: i64, obs: &Observed) -> Result<Computed
     } else {
         "FailedGetResourceMetric"
     };
-    let fail = |message: String| {
-        MetricError {
+    let fail = |message: String| MetricError {
         reason: failed_reason,
-        message: format!(
-            "the HPA was unable to compute the replica count: failed to get {resource} utilization: {message}"
-        ),
+        message: format!("failed to get {resource} utilization: {message}"),
+        value_of: format!("{resource} resource"),
         status: json!({"type": ""}),
-    }
     };
     let needs_request = matches!(target, Target::Utilization(_));
     let pods = samples(obs, resource, container, needs_request).map_err(fail)?;
@@ -443,11 +445,16 @@ fn reconcile(
         }
         let Some(best) = best else {
             if let Some(first) = errors.first() {
-                conds.set("ScalingActive", false, first.reason, &first.message);
+                let why = format!(
+                    "the HPA was unable to compute the replica count: {}",
+                    first.message
+                );
+                conds.set("ScalingActive", false, first.reason, &why);
                 let message = format!(
-                    "invalid metrics ({} invalid out of {}), first error is: {}",
+                    "invalid metrics ({} invalid out of {}), first error is: failed to get {} metric value: {}",
                     errors.len(),
                     specs.len(),
+                    first.value_of,
                     first.message
                 );
                 record(
