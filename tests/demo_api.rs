@@ -65,7 +65,11 @@ async fn typed_clients_read_every_kind() {
     assert!(nodes.items.len() >= 2);
     let deployments = Api::<Deployment>::namespaced(client.clone(), "shop");
     let list = deployments.list(&ListParams::default()).await.unwrap();
-    assert_eq!(list.items.len(), 4);
+    assert_eq!(
+        list.items.len(),
+        5,
+        "shop: api, canary, frontend-blue, frontend-green, worker"
+    );
     let api = deployments.get("api").await.unwrap();
     let status = api.status.expect("status");
     assert_eq!(

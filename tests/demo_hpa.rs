@@ -179,7 +179,11 @@ fn get_hpa_and_top_print_like_a_real_cluster() {
         ["NAME", "CPU(cores)", "MEMORY(bytes)"],
         "{top}"
     );
-    let rows: Vec<Vec<&str>> = lines.map(columns).collect();
+    // The crash-looping canary has metrics only while its container runs.
+    let rows: Vec<Vec<&str>> = lines
+        .map(columns)
+        .filter(|r| !r[0].starts_with("canary-"))
+        .collect();
     assert_eq!(rows.len(), 9, "{top}");
     let api_cpu: Vec<i64> = rows
         .iter()
