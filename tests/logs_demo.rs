@@ -10,7 +10,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kockpit::cluster::logs::{LogOptions, LogSession, LogTarget};
 use kockpit::demo::{DemoCluster, DemoOptions};
-use kockpit::model::logs::LineKind;
+use kockpit::model::logs::{LineKind, LogBuffer, LogLine};
 use kube::api::{Api, DeleteParams};
 use kube::Client;
 
@@ -116,6 +116,49 @@ async fn a_deployments_pods_are_followed_and_replacements_attached() {
     })
     .await;
     session.with_buffer(|b| assert_eq!(b.dropped(), 0));
+    drop(session);
+    cluster.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_crash_looping_container_is_reattached_after_each_restart() {
+    let cluster = DemoCluster::start(DemoOptions {
+        speed: 4.0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&cluster).await;
+    // The shop scenario's canary crash-loops (its image tag says `crash`).
+    let deploy = Api::<Deployment>::namespaced(client.clone(), "shop")
+        .get("canary")
+        .await
+        .unwrap();
+    let target = LogTarget::deployment(&deploy, None).unwrap();
+    let session = LogSession::start(client.clone(), target, LogOptions::default());
+    /// Where the first restart marker is, and whether the new instance's
+    /// lines and the old one's end marker surround it.
+    fn reattached(b: &LogBuffer) -> Option<(bool, bool)> {
+        let lines: Vec<&LogLine> = b.lines().iter().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.kind == LineKind::Marker && l.text.contains(" restarted (restart "))?;
+        let ended_before = lines[..i]
+            .iter()
+            .any(|l| l.kind == LineKind::Marker && l.text.contains(" terminated"));
+        let lines_after = lines[i + 1..].iter().any(|l| l.kind == LineKind::Normal);
+        Some((ended_before, lines_after))
+    }
+    wait_until(
+        &session,
+        "a restart marker followed by the new instance's lines",
+        || session.with_buffer(|b| reattached(b).is_some_and(|(_, after)| after)),
+    )
+    .await;
+    let (ended_before, _) = session.with_buffer(|b| reattached(b).unwrap());
+    // The instance that died was followed to its end first.
+    assert!(ended_before, "{}", dump(&session));
+    assert_eq!(session.with_buffer(|b| b.status.error.clone()), None);
     drop(session);
     cluster.shutdown().await;
 }
