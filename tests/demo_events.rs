@@ -46,7 +46,11 @@ async fn events(api: &Api<Event>) -> Vec<(String, String, i32, String)> {
             (
                 e.reason.unwrap_or_default(),
                 e.message.unwrap_or_default(),
-                e.count.unwrap_or(0),
+                // events.k8s.io-style events (the scheduler's) carry no
+                // count: one occurrence, or series.count for repeats.
+                e.count
+                    .or_else(|| e.series.as_ref().and_then(|s| s.count))
+                    .unwrap_or(if e.event_time.is_some() { 1 } else { 0 }),
                 format!(
                     "{}/{}",
                     o.kind.clone().unwrap_or_default(),
@@ -112,6 +116,22 @@ async fn controllers_and_kubelets_report_what_they_do() {
         ("BackOff", "Back-off pulling image \"x:missing\""),
     ] {
         assert!(has(&evs, reason, part, 1), "{reason} {part:?} in {evs:#?}");
+    }
+    // The scheduler writes through the events.k8s.io recorder, as a real
+    // v1.34 scheduler does.
+    let scheduled = api
+        .list(&ListParams::default().fields("reason=Scheduled"))
+        .await
+        .unwrap()
+        .items;
+    assert!(!scheduled.is_empty());
+    for e in &scheduled {
+        assert_eq!(e.action.as_deref(), Some("Binding"), "{e:#?}");
+        assert!(
+            e.event_time.is_some() && e.count.is_none() && e.first_timestamp.is_none(),
+            "{e:#?}"
+        );
+        assert_eq!(e.reporting_component.as_deref(), Some("default-scheduler"));
     }
     let scaled = evs
         .iter()

@@ -41,6 +41,11 @@ impl Clock {
     }
 
     /// RFC 3339 with second precision, as `metav1.Time` serializes.
+    /// MicroTime, as eventTime is written: RFC 3339 with microseconds.
+    pub fn now_micro_string(&self) -> String {
+        self.now().to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
     pub fn now_string(&self) -> String {
         format_time(self.now())
     }

@@ -28,25 +28,37 @@ pub enum Kind {
 pub struct Reporter<'a> {
     pub component: &'a str,
     pub host: Option<&'a str>,
+    /// Set for components that use the events.k8s.io recorder (the
+    /// scheduler since 1.19): their events carry eventTime, action and
+    /// reportingInstance, no count or first/lastTimestamp, and repeats go
+    /// into `series`, which is what a real v1.34 cluster shows.
+    pub action: Option<&'a str>,
 }
 
 pub const SCHEDULER: Reporter<'static> = Reporter {
     component: "default-scheduler",
     host: None,
+    action: Some("Binding"),
 };
+
+/// The scheduler's instance name as its leader-election identity shows it.
+const SCHEDULER_INSTANCE: &str = "default-scheduler-kockpit-control-plane";
 pub const DEPLOYMENT_CONTROLLER: Reporter<'static> = Reporter {
     component: "deployment-controller",
     host: None,
+    action: None,
 };
 pub const REPLICASET_CONTROLLER: Reporter<'static> = Reporter {
     component: "replicaset-controller",
     host: None,
+    action: None,
 };
 
 pub fn kubelet(node: &str) -> Reporter<'_> {
     Reporter {
         component: "kubelet",
         host: Some(node),
+        action: None,
     }
 }
 
@@ -83,6 +95,20 @@ impl<'a> Note<'a> {
             ..self
         }
     }
+}
+
+/// An event as the events.k8s.io recorder writes it, seen through core/v1.
+fn new_style(mut event: Value, action: &str, micro: &str) -> Value {
+    if let Some(map) = event.as_object_mut() {
+        map.insert("source".into(), json!({}));
+        map.insert("firstTimestamp".into(), Value::Null);
+        map.insert("lastTimestamp".into(), Value::Null);
+        map.remove("count");
+        map.insert("eventTime".into(), json!(micro));
+        map.insert("action".into(), json!(action));
+        map.insert("reportingInstance".into(), json!(SCHEDULER_INSTANCE));
+    }
+    event
 }
 
 /// (namespace, name) of a stored event, per aggregation key, plus the order
@@ -124,10 +150,21 @@ impl Recorder {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let now = reg.clock.now_string();
         if let Some(name) = state.by_key.get(&key) {
+            let new_style = by.action.is_some();
+            let micro = reg.clock.now_micro_string();
             let bumped = reg.mutate(&EVENTS, &ns, name, Part::Main, |ev| {
-                let count = meta::i64_at(ev, &["count"]).unwrap_or(1);
-                meta::set(ev, &["count"], json!(count + 1));
-                meta::set(ev, &["lastTimestamp"], json!(now));
+                if new_style {
+                    let count = meta::i64_at(ev, &["series", "count"]).unwrap_or(1);
+                    meta::set(
+                        ev,
+                        &["series"],
+                        json!({"count": count + 1, "lastObservedTime": micro}),
+                    );
+                } else {
+                    let count = meta::i64_at(ev, &["count"]).unwrap_or(1);
+                    meta::set(ev, &["count"], json!(count + 1));
+                    meta::set(ev, &["lastTimestamp"], json!(now));
+                }
             });
             if bumped.is_ok() {
                 return;
@@ -167,6 +204,10 @@ impl Recorder {
             "reportingComponent": by.component,
             "reportingInstance": by.host.unwrap_or(""),
         });
+        let event = match by.action {
+            Some(action) => new_style(event, action, &reg.clock.now_micro_string()),
+            None => event,
+        };
         if reg.create_internal(&EVENTS, event).is_err() {
             return;
         }

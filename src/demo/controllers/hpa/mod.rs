@@ -33,6 +33,7 @@ pub const DOWN_WINDOW: i64 = crate::demo::registry::hpa::DEFAULT_DOWN_WINDOW;
 const REPORTER: Reporter<'static> = Reporter {
     component: "horizontal-pod-autoscaler",
     host: None,
+    action: None,
 };
 
 struct Memo {
