@@ -198,7 +198,15 @@ pub fn serve(
                 "kind": format!("{kind}List"),
                 "apiVersion": "metrics.k8s.io/v1beta1",
                 "metadata": {},
-                "items": items,
+                // metrics-server's list items carry no kind/apiVersion of
+                // their own (a single GET does).
+                "items": items.into_iter().map(|mut i| {
+                    if let Some(m) = i.as_object_mut() {
+                        m.remove("kind");
+                        m.remove("apiVersion");
+                    }
+                    i
+                }).collect::<Vec<_>>(),
             }),
         ),
     })
