@@ -13,6 +13,11 @@
 //! - contains `slow`: healthy, but readiness passes only after ~30 s.
 //! - anything else: healthy.
 //!
+//! Independently of the tag, a container whose environment names a ConfigMap
+//! or Secret (or key) that does not exist waits in
+//! `CreateContainerConfigError` and is retried every kubelet back-off period
+//! until it appears (see `config_refs`).
+//!
 //! Back-offs follow the kubelet: 10 s doubling to a 5 min cap, divided by
 //! `--speed` like every simulated delay.
 
@@ -71,6 +76,9 @@ pub struct FailureTimings {
     pub error_shown: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+    /// The pod worker's requeue after a failed sync (the kubelet's
+    /// `backOffPeriod`): how often a config error is retried.
+    pub config_retry: Duration,
 }
 
 impl Default for FailureTimings {
@@ -82,6 +90,7 @@ impl Default for FailureTimings {
             error_shown: Duration::from_secs(1),
             backoff_initial: Duration::from_secs(10),
             backoff_max: Duration::from_secs(300),
+            config_retry: Duration::from_secs(10),
         }
     }
 }
@@ -102,6 +111,7 @@ pub enum Phase {
     Creating,
     PullError,
     PullBackOff,
+    ConfigError,
     Running {
         ready: bool,
     },
@@ -132,6 +142,7 @@ pub fn fingerprint(status: &Value) -> Fingerprint {
             Some("ContainerCreating") => Phase::Creating,
             Some("ErrImagePull") => Phase::PullError,
             Some("ImagePullBackOff") => Phase::PullBackOff,
+            Some("CreateContainerConfigError") => Phase::ConfigError,
             Some("CrashLoopBackOff") => Phase::CrashBackOff,
             _ => Phase::Other,
         }
@@ -149,25 +160,46 @@ pub enum Step {
     Start,
     FailPull,
     BackOffPull,
+    FailConfig,
     BecomeReady,
     Exit,
     BackOffCrash,
 }
 
-/// `pulls` counts the failed pulls so far (for the pull back-off).
+/// Where a container is and what stands in its way.
+#[derive(Debug, Clone, Copy)]
+pub struct Situation {
+    pub mode: Mode,
+    pub phase: Phase,
+    pub restarts: i64,
+    /// Failed pulls so far (for the pull back-off).
+    pub pulls: u32,
+    /// A ConfigMap or Secret its environment needs is missing.
+    pub config_missing: bool,
+}
+
+/// The image is pulled before the environment is built, so a pull failure
+/// shows first.
 pub fn next_step(
-    mode: Mode,
-    phase: Phase,
-    restarts: i64,
-    pulls: u32,
+    at: Situation,
     readiness: Duration,
     container_start: Duration,
     t: &FailureTimings,
 ) -> Option<(Step, Duration)> {
+    let Situation {
+        mode,
+        phase,
+        restarts,
+        pulls,
+        config_missing,
+    } = at;
     let restarts = u32::try_from(restarts.max(0)).unwrap_or(u32::MAX);
     match (phase, mode) {
         (Phase::Creating, Mode::Missing) => Some((Step::FailPull, container_start)),
+        (Phase::Creating, _) if config_missing => Some((Step::FailConfig, container_start)),
         (Phase::Creating, _) => Some((Step::Start, container_start)),
+        (Phase::ConfigError, _) if config_missing => Some((Step::FailConfig, t.config_retry)),
+        (Phase::ConfigError, _) => Some((Step::Start, t.config_retry)),
         (Phase::PullError, _) => Some((Step::BackOffPull, t.error_shown)),
         (Phase::PullBackOff, _) => Some((Step::FailPull, t.backoff(pulls.saturating_sub(1)))),
         (Phase::Running { ready: false }, Mode::Crash) => Some((Step::Exit, t.crash_after)),
@@ -191,6 +223,8 @@ pub struct StepContext<'a> {
     pub image_id: String,
     pub container_id: String,
     pub timings: &'a FailureTimings,
+    /// The kubelet's text for a missing ConfigMap or Secret, if any.
+    pub config_error: Option<&'a str>,
 }
 
 /// Applies a step to one container status.
@@ -243,6 +277,14 @@ pub fn apply(step: Step, mode: Mode, status: &mut Value, cx: &StepContext) {
                 status,
                 &["state"],
                 json!({"waiting": {"reason": "ImagePullBackOff", "message": message}}),
+            );
+        }
+        Step::FailConfig => {
+            let message = cx.config_error.unwrap_or_default();
+            meta::set(
+                status,
+                &["state"],
+                json!({"waiting": {"reason": "CreateContainerConfigError", "message": message}}),
             );
         }
         Step::BecomeReady => {
@@ -324,7 +366,7 @@ pub fn all_created(statuses: &[Value]) -> bool {
         let fp = fingerprint(c);
         !matches!(
             fp.phase,
-            Phase::Creating | Phase::PullError | Phase::PullBackOff
+            Phase::Creating | Phase::PullError | Phase::PullBackOff | Phase::ConfigError
         ) || fp.restarts > 0
     })
 }
@@ -364,6 +406,18 @@ mod tests {
             image_id: "id".into(),
             container_id: "containerd://c".into(),
             timings: t,
+            config_error: None,
+        }
+    }
+
+    fn situation(mode: Mode, c: &Value, config_missing: bool) -> Situation {
+        let fp = fingerprint(c);
+        Situation {
+            mode,
+            phase: fp.phase,
+            restarts: fp.restarts,
+            pulls: 0,
+            config_missing,
         }
     }
 
@@ -375,12 +429,8 @@ mod tests {
             "state": {"waiting": {"reason": "ContainerCreating"}}});
         let mut seen = Vec::new();
         for _ in 0..7 {
-            let fp = fingerprint(&c);
             let (step, delay) = next_step(
-                Mode::Crash,
-                fp.phase,
-                fp.restarts,
-                0,
+                situation(Mode::Crash, &c, false),
                 Duration::from_secs(2),
                 Duration::from_secs(1),
                 &t,
@@ -404,6 +454,60 @@ mod tests {
         assert_eq!(c["restartCount"], 2);
         assert_eq!(c["lastState"]["terminated"]["exitCode"], 1);
         assert_eq!(c["lastState"]["terminated"]["reason"], "Error");
+    }
+
+    #[test]
+    fn a_missing_config_waits_and_is_retried_until_it_appears() {
+        let t = FailureTimings::default();
+        let error = "configmap \"api-config\" not found";
+        let cx = StepContext {
+            config_error: Some(error),
+            ..cx(&t)
+        };
+        let mut c = json!({"name": "c", "image": "shop/api:1", "restartCount": 0,
+            "state": {"waiting": {"reason": "ContainerCreating"}}});
+        let mut seen = Vec::new();
+        for missing in [true, true, false] {
+            let (step, delay) = next_step(
+                situation(Mode::Healthy, &c, missing),
+                Duration::from_secs(2),
+                Duration::from_secs(1),
+                &t,
+            )
+            .unwrap();
+            seen.push((step, delay.as_secs()));
+            apply(step, Mode::Healthy, &mut c, &cx);
+            if step == Step::FailConfig {
+                assert_eq!(
+                    c["state"]["waiting"]["reason"],
+                    "CreateContainerConfigError"
+                );
+                assert_eq!(c["state"]["waiting"]["message"], error);
+                assert!(
+                    !all_created(std::slice::from_ref(&c)),
+                    "the pod stays Pending"
+                );
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (Step::FailConfig, 1),
+                (Step::FailConfig, 10),
+                (Step::Start, 10),
+            ]
+        );
+        assert!(c["state"]["running"].is_object());
+        assert_eq!(c["restartCount"], 0, "a config error is not a restart");
+        // A pull failure shows before the environment is ever built.
+        let fresh = json!({"state": {"waiting": {"reason": "ContainerCreating"}}});
+        let first = next_step(
+            situation(Mode::Missing, &fresh, true),
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+            &t,
+        );
+        assert_eq!(first.map(|(s, _)| s), Some(Step::FailPull));
     }
 
     #[test]

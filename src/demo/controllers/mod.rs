@@ -3,6 +3,7 @@
 //! one task that wakes on store changes and on its own timers (never on a
 //! fixed frame), so an idle cluster costs nothing.
 
+pub mod config_refs;
 pub mod container;
 pub mod deployment;
 pub mod endpointslice;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::container::{self, FailureTimings, Fingerprint, Mode, Step, StepContext};
+use super::config_refs;
+use super::container::{self, FailureTimings, Fingerprint, Mode, Situation, Step, StepContext};
 use super::Pass;
 use crate::demo::clock::Clock;
 use crate::demo::events::{self, Note};
@@ -134,6 +135,8 @@ struct DueStep {
     index: usize,
     step: Step,
     mode: Mode,
+    /// Why the container cannot be created, for `FailConfig`.
+    config_error: Option<String>,
 }
 
 impl Kubelet {
@@ -163,7 +166,10 @@ impl Kubelet {
                 Stage::Unscheduled => self.timings.schedule,
                 Stage::Scheduled => self.timings.kubelet_sync,
                 Stage::Started => {
-                    let due = container_steps(memo, pod, &self.timings, clock, now, &mut pass);
+                    let ns = meta::namespace(pod);
+                    let config = |c: &Value| config_refs::missing(&reg.store, ns, c);
+                    let due =
+                        container_steps(memo, pod, &self.timings, clock, (now, &mut pass), &config);
                     if !due.is_empty() && self.run_containers(reg, clock, pod, &due) {
                         pass.changed = true;
                     }
@@ -242,6 +248,7 @@ impl Kubelet {
                     image_id: image_id(status_image(c)),
                     container_id: format!("containerd://{}", ids::hex(64)),
                     timings: &failures,
+                    config_error: d.config_error.as_deref(),
                 };
                 container::apply(d.step, d.mode, c, &cx);
             }
@@ -405,14 +412,15 @@ impl Kubelet {
 }
 
 /// The container steps of a started pod that are due now; the next later
-/// one goes into `pass`.
+/// one goes into `pass`. `config` says what stops a container spec from
+/// being created (a missing ConfigMap or Secret).
 fn container_steps(
     memo: &mut Memo,
     pod: &Value,
     timings: &Timings,
     clock: &Clock,
-    now: Instant,
-    pass: &mut Pass,
+    (now, pass): (Instant, &mut Pass),
+    config: &dyn Fn(&Value) -> Option<String>,
 ) -> Vec<DueStep> {
     let statuses = container_statuses(pod);
     let spec = meta::containers(meta::at(pod, &["spec"]));
@@ -427,16 +435,26 @@ fn container_steps(
             *slot = (fp, now);
         }
         let name = c.get("name").and_then(Value::as_str);
-        let image = spec
+        let container_spec = spec
             .iter()
-            .find(|s| s.get("name").and_then(Value::as_str) == name)
-            .map_or_else(|| status_image(c), status_image);
+            .find(|s| s.get("name").and_then(Value::as_str) == name);
+        let image = container_spec.map_or_else(|| status_image(c), status_image);
         let mode = Mode::of_image(image);
+        // Only looked up while the container is yet to be created.
+        let config_error = match fp.phase {
+            container::Phase::Creating | container::Phase::ConfigError => {
+                container_spec.and_then(config)
+            }
+            _ => None,
+        };
         let Some((step, delay)) = container::next_step(
-            mode,
-            fp.phase,
-            fp.restarts,
-            memo.pulls[index],
+            Situation {
+                mode,
+                phase: fp.phase,
+                restarts: fp.restarts,
+                pulls: memo.pulls[index],
+                config_missing: config_error.is_some(),
+            },
             timings.readiness,
             timings.container_start,
             &timings.failures,
@@ -453,7 +471,17 @@ fn container_steps(
         };
         let at = slot.1 + real;
         if at <= now {
-            due.push(DueStep { index, step, mode });
+            // A retried config error leaves the status as it was, so the
+            // retry's clock restarts here rather than on a status change.
+            if step == Step::FailConfig {
+                slot.1 = now;
+            }
+            due.push(DueStep {
+                index,
+                step,
+                mode,
+                config_error,
+            });
         } else {
             pass.due(at);
         }
@@ -479,7 +507,12 @@ fn container_events(reg: &Registry, pod: &Value, before: &Value, d: &DueStep) {
     let pulling = format!("Pulling image \"{image}\"");
     match d.step {
         Step::Start => {
-            let restart = previous.is_some_and(|f| f.phase == container::Phase::CrashBackOff);
+            let restart = previous.is_some_and(|f| {
+                matches!(
+                    f.phase,
+                    container::Phase::CrashBackOff | container::Phase::ConfigError
+                )
+            });
             if restart {
                 let present = format!("Container image \"{image}\" already present on machine");
                 emit(Note::normal("Pulled", &present));
@@ -509,6 +542,18 @@ fn container_events(reg: &Registry, pod: &Value, before: &Value, d: &DueStep) {
             let failed = format!("Failed to pull image \"{image}\": {error}");
             emit(Note::warning("Failed", &failed));
             emit(Note::warning("Failed", "Error: ErrImagePull"));
+        }
+        Step::FailConfig => {
+            // The image is pulled before the environment is built.
+            if previous.is_some_and(|f| f.phase == container::Phase::ConfigError) {
+                let present = format!("Container image \"{image}\" already present on machine");
+                emit(Note::normal("Pulled", &present));
+            } else {
+                emit(Note::normal("Pulling", &pulling));
+                emit(Note::normal("Pulled", &pulled_message(image)));
+            }
+            let error = d.config_error.as_deref().unwrap_or_default();
+            emit(Note::warning("Failed", &format!("Error: {error}")));
         }
         Step::BackOffPull => {
             let message = format!("Back-off pulling image \"{image}\"");
