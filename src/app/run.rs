@@ -17,7 +17,7 @@ use super::state::{now, App, ClusterInfo, Flash};
 use super::update::{key_to_msg, update, Effect};
 use super::write_runner::WriteRunner;
 use crate::cluster::logs::LogOptions;
-use crate::cluster::watch::Scope;
+use crate::cluster::watch::{KindHealth, Scope};
 use crate::cluster::{Connection, Kind, Watchers};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
@@ -245,10 +245,7 @@ async fn wait_logs(logs: &Option<OpenLogs>) {
 /// What the header says about the data: live, syncing, or stale with why
 /// and since when (public for the fault tests).
 pub fn liveness(w: &Watchers) -> Liveness {
-    let failing = Kind::RESOURCES
-        .iter()
-        .map(|k| w.health.get(*k))
-        .find(|h| h.error.is_some());
+    let failing = stalest(Kind::RESOURCES.iter().map(|k| w.health.get(*k)));
     if let Some(h) = failing {
         let reason = h.error.map(|(e, _)| e).unwrap_or_default();
         return Liveness::Stale {
@@ -263,6 +260,14 @@ pub fn liveness(w: &Watchers) -> Liveness {
     }
 }
 
+/// Of the failing kinds, the one heard from longest ago (never, first): the
+/// header's "last update" must not look fresher than the oldest data shown.
+fn stalest(healths: impl Iterator<Item = KindHealth>) -> Option<KindHealth> {
+    healths
+        .filter(|h| h.error.is_some())
+        .min_by_key(|h| h.last_event.map(|t| std::cmp::Reverse(t.elapsed())))
+}
+
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
@@ -270,4 +275,44 @@ fn shorten(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing(reason: &str, heard_secs_ago: Option<u64>) -> KindHealth {
+        KindHealth {
+            error: Some((reason.to_string(), Instant::now())),
+            last_event: heard_secs_ago.map(|s| Instant::now() - Duration::from_secs(s)),
+            ..KindHealth::default()
+        }
+    }
+
+    #[test]
+    fn the_header_reports_the_kind_heard_from_longest_ago() {
+        let live = KindHealth {
+            last_event: Some(Instant::now() - Duration::from_secs(500)),
+            ..KindHealth::default()
+        };
+        let pick = stalest(
+            [
+                failing("pods: 503", Some(5)),
+                live.clone(),
+                failing("events: timeout", Some(90)),
+                failing("hpas: 500", Some(30)),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            pick.and_then(|h| h.error).map(|e| e.0).as_deref(),
+            Some("events: timeout")
+        );
+        let never = stalest([failing("pods: 503", Some(5)), failing("rs: 403", None)].into_iter());
+        assert_eq!(
+            never.and_then(|h| h.error).map(|e| e.0).as_deref(),
+            Some("rs: 403")
+        );
+        assert!(stalest([live].into_iter()).is_none());
+    }
 }
