@@ -12,16 +12,9 @@ use kockpit::demo::{DemoCluster, DemoOptions};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::core::PartialObjectMeta;
 use kube::runtime::{reflector, watcher, WatchStreamExt};
-use kube::Client;
 
-async fn client(cluster: &DemoCluster) -> Client {
-    let kc =
-        kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kubeconfig is usable");
-    Client::try_from(config).expect("client")
-}
+mod support;
+use support::client::demo_client;
 
 async fn start() -> DemoCluster {
     DemoCluster::start(DemoOptions {
@@ -44,7 +37,7 @@ fn running_and_ready(p: &Pod) -> bool {
 #[tokio::test]
 async fn typed_clients_read_every_kind() {
     let cluster = start().await;
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let namespaces = Api::<Namespace>::all(client.clone())
         .list(&ListParams::default())
         .await
@@ -123,7 +116,7 @@ async fn typed_clients_read_every_kind() {
 #[tokio::test]
 async fn writes_have_real_error_semantics() {
     let cluster = start().await;
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let deployments = Api::<Deployment>::namespaced(client, "shop");
     let mut worker = deployments.get("worker").await.unwrap();
     let stale = worker.clone();
@@ -207,7 +200,7 @@ async fn until(secs: u64, mut probe: impl FnMut() -> bool) -> bool {
 #[tokio::test]
 async fn watchers_see_a_scale_from_two_to_five() {
     let cluster = start().await;
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let pods = Api::<Pod>::namespaced(client.clone(), "shop");
     let (store, writer) = reflector::store();
     let config = watcher::Config::default().labels("app=frontend,slot=blue");

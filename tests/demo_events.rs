@@ -8,16 +8,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Event;
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kube::api::{Api, ListParams, PostParams};
-use kube::Client;
 
-async fn client(cluster: &DemoCluster) -> Client {
-    let kc =
-        kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kubeconfig is usable");
-    Client::try_from(config).expect("client")
-}
+mod support;
+use support::client::demo_client;
 
 fn deployment(name: &str, image: &str) -> Deployment {
     serde_json::from_value(serde_json::json!({
@@ -69,7 +62,7 @@ async fn controllers_and_kubelets_report_what_they_do() {
     })
     .await
     .expect("demo cluster starts");
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "shop");
     for (name, image) in [("t-crash", "x:crash"), ("t-missing", "x:missing")] {
         deployments

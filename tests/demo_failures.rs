@@ -9,16 +9,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kube::api::{Api, ListParams, PostParams};
-use kube::Client;
 
-async fn client(cluster: &DemoCluster) -> Client {
-    let kc =
-        kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kubeconfig is usable");
-    Client::try_from(config).expect("client")
-}
+mod support;
+use support::client::demo_client;
 
 fn deployment(name: &str, image: &str) -> Deployment {
     serde_json::from_value(serde_json::json!({
@@ -87,7 +80,7 @@ async fn image_tags_choose_how_containers_fail() {
     })
     .await
     .expect("demo cluster starts");
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "shop");
     for (name, image) in [
         ("t-crash", "ghcr.io/kockpit-demo/api:1.13.0-crash"),
@@ -187,6 +180,125 @@ async fn image_tags_choose_how_containers_fail() {
         .unwrap()[0];
     assert_eq!(cs.restart_count, 0);
     assert!(cs.state.as_ref().unwrap().running.is_none());
+
+    cluster.shutdown().await;
+}
+
+/// A rollout that names a ConfigMap nobody created: the container waits in
+/// CreateContainerConfigError (the pod Pending, no restarts) with the
+/// kubelet's message and Failed events, until the ConfigMap appears.
+#[tokio::test]
+async fn a_missing_config_map_blocks_the_container_until_it_is_created() {
+    // At speed 20 the kubelet retries a config error every 0.5 s.
+    let cluster = DemoCluster::start(DemoOptions {
+        speed: 20.0,
+        ..Default::default()
+    })
+    .await
+    .expect("demo cluster starts");
+    let client = demo_client(&cluster).await;
+    let mut d = deployment("t-config", "nginx:1.27");
+    let container = &mut d
+        .spec
+        .as_mut()
+        .unwrap()
+        .template
+        .spec
+        .as_mut()
+        .unwrap()
+        .containers[0];
+    container.env = Some(vec![serde_json::from_value(serde_json::json!(
+        {"name": "DB_URL", "valueFrom": {"configMapKeyRef": {"name": "t-config", "key": "db-url"}}}
+    ))
+    .unwrap()]);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "shop");
+    deployments
+        .create(&PostParams::default(), &d)
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
+    let wait = Duration::from_secs(20);
+
+    let blocked = wait_for(&pods, "t-config", wait, |_, cs| {
+        waiting_reason(cs) == Some("CreateContainerConfigError")
+    })
+    .await;
+    assert_eq!(phase(&blocked), "Pending");
+    let cs = &blocked
+        .status
+        .as_ref()
+        .unwrap()
+        .container_statuses
+        .as_ref()
+        .unwrap()[0];
+    let waiting = cs.state.as_ref().unwrap().waiting.as_ref().unwrap();
+    assert_eq!(
+        waiting.message.as_deref(),
+        Some("configmap \"t-config\" not found")
+    );
+    assert_eq!(cs.restart_count, 0);
+
+    // The kubelet says so on the pod, as a Warning, again on each retry.
+    let pod_name = blocked.metadata.name.clone().unwrap();
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client.clone(), "shop");
+    let deadline = Instant::now() + wait;
+    let failed = loop {
+        let list = events
+            .list(&ListParams::default().fields(&format!("involvedObject.name={pod_name}")))
+            .await
+            .unwrap();
+        let failed = list.items.into_iter().find(|e| {
+            e.reason.as_deref() == Some("Failed")
+                && e.message.as_deref() == Some("Error: configmap \"t-config\" not found")
+                && e.count.unwrap_or(1) >= 2
+        });
+        if let Some(e) = failed {
+            break e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no repeated Failed event for {pod_name}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(failed.type_.as_deref(), Some("Warning"));
+
+    // The right ConfigMap, but without the key: the message names the key.
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(client.clone(), "shop");
+    let mut cm: k8s_openapi::api::core::v1::ConfigMap = serde_json::from_value(
+        serde_json::json!({"metadata": {"name": "t-config"}, "data": {"other": "x"}}),
+    )
+    .unwrap();
+    config_maps
+        .create(&PostParams::default(), &cm)
+        .await
+        .unwrap();
+    wait_for(&pods, "t-config", wait, |_, cs| {
+        cs.state
+            .as_ref()
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.message.as_deref())
+            == Some("couldn't find key db-url in ConfigMap shop/t-config")
+    })
+    .await;
+
+    cm.data = Some([("db-url".to_string(), "postgres://db".to_string())].into());
+    cm.metadata.resource_version = None;
+    config_maps
+        .replace("t-config", &PostParams::default(), &cm)
+        .await
+        .unwrap();
+    let ready = wait_for(&pods, "t-config", wait, |_, cs| cs.ready).await;
+    assert_eq!(phase(&ready), "Running");
+    let cs = &ready
+        .status
+        .as_ref()
+        .unwrap()
+        .container_statuses
+        .as_ref()
+        .unwrap()[0];
+    assert_eq!(cs.restart_count, 0, "a config error is not a restart");
 
     cluster.shutdown().await;
 }

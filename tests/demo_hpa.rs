@@ -4,10 +4,6 @@
 //! like against a real cluster, and the HPA controller scales a deployment
 //! under load, with the upstream events and conditions.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -15,110 +11,11 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::Event;
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kube::api::{Api, ListParams, Patch, PatchParams};
-use kube::Client;
 
-const KUBECTL: &str = "/usr/bin/kubectl";
-
-fn kubectl_missing() -> bool {
-    if Path::new(KUBECTL).exists() {
-        return false;
-    }
-    eprintln!("SKIPPED: {KUBECTL} is not installed");
-    true
-}
-
-/// `kockpit demo serve` with a scenario and speed, and kubectl against it.
-struct Served {
-    child: Child,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Served {
-    fn start(scenario: &str, speed: &str) -> Served {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kockpit"))
-            .args(["demo", "serve", "--scenario", scenario, "--speed", speed])
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) if line.starts_with("listening on ") => break,
-                Ok(_) => {}
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("demo serve did not start");
-                }
-            }
-        }
-        Served {
-            child,
-            dir,
-            kubeconfig,
-        }
-    }
-
-    fn kubectl(&self, args: &[&str]) -> String {
-        let out = Command::new(KUBECTL)
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", self.dir.path())
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .arg("--request-timeout=20s")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn eventually<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Result<T, String>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match probe() {
-            Ok(v) => return v,
-            Err(last) if Instant::now() > deadline => {
-                panic!("timed out waiting for {what}; last seen:\n{last}")
-            }
-            Err(_) => thread::sleep(Duration::from_millis(250)),
-        }
-    }
-}
-
-/// Cells of a kubectl table line (columns are padded with 3+ spaces).
-fn columns(line: &str) -> Vec<&str> {
-    line.split("   ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect()
-}
+mod support;
+use support::client::demo_client;
+use support::kubectl::{columns, kubectl_missing, DemoServer};
+use support::poll::eventually;
 
 fn percent(cell: &str) -> i64 {
     cell.trim_end_matches('%').parse().unwrap_or(-1)
@@ -129,9 +26,9 @@ fn get_hpa_and_top_print_like_a_real_cluster() {
     if kubectl_missing() {
         return;
     }
-    let demo = Served::start("shop", "1");
+    let demo = DemoServer::start_scenario("shop", "1");
     let out = eventually("TARGETS with a value", Duration::from_secs(20), || {
-        let out = demo.kubectl(&["-n", "shop", "get", "hpa"]);
+        let out = demo.ok(&["-n", "shop", "get", "hpa"]);
         if out.contains("<unknown>") {
             Err(out)
         } else {
@@ -163,7 +60,7 @@ fn get_hpa_and_top_print_like_a_real_cluster() {
     assert_eq!(target, "60%");
     assert!((54..=66).contains(&percent(current)), "{out}");
 
-    let describe = demo.kubectl(&["-n", "shop", "describe", "hpa", "api"]);
+    let describe = demo.ok(&["-n", "shop", "describe", "hpa", "api"]);
     for part in [
         "AbleToScale     True    ReadyForNewScale",
         "ScalingActive   True    ValidMetricFound",
@@ -172,7 +69,7 @@ fn get_hpa_and_top_print_like_a_real_cluster() {
         assert!(describe.contains(part), "{part:?} in {describe}");
     }
 
-    let top = demo.kubectl(&["-n", "shop", "top", "pods"]);
+    let top = demo.ok(&["-n", "shop", "top", "pods"]);
     let mut lines = top.lines();
     assert_eq!(
         columns(lines.next().unwrap()),
@@ -198,7 +95,7 @@ fn get_hpa_and_top_print_like_a_real_cluster() {
     assert!((average - percent(current)).abs() <= 5, "{top} vs {out}");
     assert!(rows.iter().all(|r| r[2].ends_with("Mi")), "{top}");
 
-    let nodes = demo.kubectl(&["top", "nodes"]);
+    let nodes = demo.ok(&["top", "nodes"]);
     let header = columns(nodes.lines().next().unwrap());
     assert_eq!(
         header,
@@ -214,9 +111,9 @@ fn a_traffic_spike_scales_to_the_maximum_then_down_after_stabilization() {
         return;
     }
     // At speed 20 the spike starts 6 s in and lasts 15 s.
-    let demo = Served::start("traffic-spike", "20");
+    let demo = DemoServer::start_scenario("traffic-spike", "20");
     let replicas = || {
-        let out = demo.kubectl(&["-n", "storefront", "get", "hpa", "web", "--no-headers"]);
+        let out = demo.ok(&["-n", "storefront", "get", "hpa", "web", "--no-headers"]);
         let row: Vec<String> = columns(&out).into_iter().map(String::from).collect();
         (row[5].parse::<i64>().unwrap_or(-1), out)
     };
@@ -228,14 +125,14 @@ fn a_traffic_spike_scales_to_the_maximum_then_down_after_stabilization() {
             Err(out)
         }
     });
-    let describe = demo.kubectl(&["-n", "storefront", "describe", "hpa", "web"]);
+    let describe = demo.ok(&["-n", "storefront", "describe", "hpa", "web"]);
     assert!(
         describe.contains("ScalingLimited  True    TooManyReplicas"),
         "{describe}"
     );
     // After the spike: held by the 2-minute window, then down to the minimum.
     eventually("a stabilized scale-down", Duration::from_secs(40), || {
-        let out = demo.kubectl(&["-n", "storefront", "describe", "hpa", "web"]);
+        let out = demo.ok(&["-n", "storefront", "describe", "hpa", "web"]);
         if out.contains("ScaleDownStabilized") {
             Ok(())
         } else {
@@ -250,7 +147,7 @@ fn a_traffic_spike_scales_to_the_maximum_then_down_after_stabilization() {
             Err(out)
         }
     });
-    let events = demo.kubectl(&[
+    let events = demo.ok(&[
         "-n",
         "storefront",
         "get",
@@ -275,14 +172,6 @@ fn a_traffic_spike_scales_to_the_maximum_then_down_after_stabilization() {
     );
 }
 
-async fn client(cluster: &DemoCluster) -> Client {
-    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
-
 #[tokio::test]
 async fn the_api_scales_up_when_its_load_spikes() {
     let cluster = DemoCluster::start(DemoOptions {
@@ -291,7 +180,7 @@ async fn the_api_scales_up_when_its_load_spikes() {
     })
     .await
     .unwrap();
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "shop");
     let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), "shop");
     let hpa = hpas.get("api").await.unwrap();

@@ -3,143 +3,19 @@
 //! scale, set image + rollout, watch and errors must look like a real cluster.
 //! Skipped (with a message) only where /usr/bin/kubectl is absent.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::thread;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const KUBECTL: &str = "/usr/bin/kubectl";
-
-fn kubectl_missing() -> bool {
-    if Path::new(KUBECTL).exists() {
-        return false;
-    }
-    eprintln!("SKIPPED: {KUBECTL} is not installed; the kubectl fidelity tests need it");
-    true
-}
-
-/// Lines of a child's stdout, readable with a timeout.
-fn line_reader(stdout: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// A `kockpit demo serve` process with its own kubeconfig and kubectl cache.
-struct Demo {
-    child: Child,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let kubeconfig = dir.path().join("kubeconfig");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kockpit"))
-            .args(["demo", "serve", "--addr", "127.0.0.1:0", "--kubeconfig"])
-            .arg(&kubeconfig)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn kockpit demo serve");
-        let lines = line_reader(child.stdout.take().expect("stdout"));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines.recv_timeout(left) {
-                Ok(line) if line.starts_with("listening on ") => break,
-                Ok(line) => seen.push(line),
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("demo server did not report its address; stdout so far: {seen:?}");
-                }
-            }
-        }
-        assert!(
-            seen.iter()
-                .any(|l| l == &format!("kubeconfig: {}", kubeconfig.display())),
-            "expected the kubeconfig line first, got {seen:?}"
-        );
-        Demo {
-            child,
-            dir,
-            kubeconfig,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(KUBECTL);
-        cmd.env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", self.dir.path())
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .arg("--request-timeout=20s")
-            .args(args);
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run kubectl")
-    }
-
-    /// Runs kubectl and returns stdout, failing the test on a non-zero exit.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn eventually<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Result<T, String>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match probe() {
-            Ok(v) => return v,
-            Err(last) if Instant::now() > deadline => {
-                panic!("timed out waiting for {what}; last seen:\n{last}")
-            }
-            Err(_) => thread::sleep(Duration::from_millis(250)),
-        }
-    }
-}
-
-/// Columns of a table line, split on the runs of spaces kubectl pads with.
-fn columns(line: &str) -> Vec<&str> {
-    line.split("   ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect()
-}
+mod support;
+use support::kubectl::{columns, kubectl_missing, line_reader, DemoServer};
+use support::poll::eventually;
 
 #[test]
 fn get_prints_the_real_columns() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let out = demo.ok(&["get", "deploy,rs,pods", "-A"]);
     let headers: Vec<Vec<&str>> = out
         .lines()
@@ -227,7 +103,7 @@ fn scale_brings_five_running_pods() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let out = demo.ok(&[
         "-n",
         "shop",
@@ -280,7 +156,7 @@ fn set_image_rolls_out_a_new_replicaset() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let out = demo.ok(&[
         "-n",
         "shop",
@@ -357,7 +233,7 @@ fn get_watch_streams_new_pods() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let mut watch = demo
         .command(&["-n", "shop", "get", "pods", "-w", "-l", "app=worker"])
         .stdout(Stdio::piped())
@@ -416,7 +292,7 @@ fn errors_read_like_a_real_cluster() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let out = demo.run(&["-n", "shop", "get", "pod", "nope"]);
     assert!(!out.status.success());
     assert_eq!(
@@ -438,7 +314,7 @@ fn failing_images_logs_and_events_read_like_a_real_cluster() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let ns = ["-n", "shop"];
     let crash = "ghcr.io/kockpit-demo/worker:1.13.0-crash";
     demo.ok(&[

@@ -11,16 +11,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kube::api::{Api, ListParams, LogParams, PostParams};
-use kube::Client;
 
-async fn client(cluster: &DemoCluster) -> Client {
-    let kc =
-        kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kubeconfig is usable");
-    Client::try_from(config).expect("client")
-}
+mod support;
+use support::client::demo_client;
 
 fn deployment(name: &str, image: &str, log_lines: Option<&str>) -> Deployment {
     let mut annotations = serde_json::Map::new();
@@ -92,7 +85,7 @@ async fn logs_behave_like_the_kubelets() {
     })
     .await
     .expect("demo cluster starts");
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "shop");
     let injected = r#"["first line", "raw \\xff\\x00 bytes \\x1b[31mred", "last"]"#;
     for d in [

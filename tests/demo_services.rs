@@ -5,11 +5,7 @@
 //! /usr/bin/kubectl is absent).
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -23,6 +19,10 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::Client;
 use serde_json::json;
 
+mod support;
+use support::client::demo_client;
+use support::kubectl::{columns, kubectl_missing, DemoServer};
+
 // ---------------------------------------------------------------- kube-rs
 
 async fn start() -> (DemoCluster, Client) {
@@ -32,11 +32,7 @@ async fn start() -> (DemoCluster, Client) {
     })
     .await
     .expect("demo cluster starts");
-    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kubeconfig is usable");
-    let client = Client::try_from(config).expect("client");
+    let client = demo_client(&cluster).await;
     (cluster, client)
 }
 
@@ -525,109 +521,6 @@ async fn events_are_served_in_both_groups_from_one_store() {
 
 // ---------------------------------------------------------------- kubectl
 
-const KUBECTL: &str = "/usr/bin/kubectl";
-
-fn kubectl_missing() -> bool {
-    if Path::new(KUBECTL).exists() {
-        return false;
-    }
-    eprintln!("SKIPPED: {KUBECTL} is not installed; the kubectl fidelity tests need it");
-    true
-}
-
-struct Demo {
-    child: Child,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let kubeconfig = dir.path().join("kubeconfig");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kockpit"))
-            .args(["demo", "serve", "--addr", "127.0.0.1:0", "--kubeconfig"])
-            .arg(&kubeconfig)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn kockpit demo serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            match rx.recv_timeout(Duration::from_secs(30)) {
-                Ok(line) if line.starts_with("listening on ") => break,
-                Ok(_) => {}
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("demo server did not report its address");
-                }
-            }
-        }
-        Demo {
-            child,
-            dir,
-            kubeconfig,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(KUBECTL)
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", self.dir.path())
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .arg("--request-timeout=20s")
-            .args(args)
-            .output()
-            .expect("run kubectl")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "kubectl {args:?} should fail");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn columns(line: &str) -> Vec<&str> {
-    line.split("   ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect()
-}
-
 fn wait_for(what: &str, timeout: Duration, mut probe: impl FnMut() -> Result<(), String>) {
     let deadline = Instant::now() + timeout;
     loop {
@@ -650,7 +543,7 @@ fn kubectl_prints_the_real_columns_for_services_config_and_slices() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let out = demo.ok(&["get", "svc,cm,secret,endpointslices", "-n", "shop"]);
     let headers: Vec<Vec<&str>> = out
         .lines()
@@ -757,7 +650,7 @@ fn kubectl_blue_green_switch_moves_the_endpoints() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let ips = |slot: &str| {
         words(&demo.ok(&[
             "-n",
@@ -820,7 +713,7 @@ fn kubectl_typed_creates_send_protobuf_and_are_understood() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let ns = ["-n", "shop"];
     let create = |args: &[&str]| {
         demo.ok(&[ns[0], ns[1], "create"]
@@ -925,7 +818,7 @@ fn kubectl_sees_strict_validation_conflicts_and_string_data() {
     if kubectl_missing() {
         return;
     }
-    let demo = Demo::start();
+    let demo = DemoServer::start();
     let bad = demo.file(
         "bad.json",
         r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bad"},"spec":{"foo":1,

@@ -16,6 +16,9 @@ mod logs;
 mod restricted;
 #[path = "faults/stale.rs"]
 mod stale;
+// The suite-wide test support, beside this suite's own `support`.
+#[path = "support/mod.rs"]
+mod shared;
 #[path = "faults/support.rs"]
 mod support;
 

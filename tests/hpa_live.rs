@@ -11,6 +11,9 @@ use kockpit::cluster::watch::{Kind, Scope, Watchers};
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kockpit::model::history::HpaHistory;
 
+mod support;
+use support::client::demo_client;
+
 #[tokio::test]
 async fn the_hpa_chart_gains_points_as_the_hpa_scales() {
     let cluster = DemoCluster::start(DemoOptions {
@@ -20,11 +23,7 @@ async fn the_hpa_chart_gains_points_as_the_hpa_scales() {
     })
     .await
     .unwrap();
-    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .unwrap();
-    let client = kube::Client::try_from(config).unwrap();
+    let client = demo_client(&cluster).await;
     let watchers = Watchers::start(client, Scope::Namespace("storefront".into()));
     let mut data = Data::default();
     let key = HpaHistory::key("storefront", "web");

@@ -12,15 +12,9 @@ use kockpit::cluster::logs::{LogOptions, LogSession, LogTarget};
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kockpit::model::logs::{LineKind, LogBuffer, LogLine};
 use kube::api::{Api, DeleteParams};
-use kube::Client;
 
-async fn client(cluster: &DemoCluster) -> Client {
-    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
+mod support;
+use support::client::demo_client;
 
 /// Pods with at least one normal line in the buffer.
 fn pods_heard(session: &LogSession) -> HashSet<String> {
@@ -68,7 +62,7 @@ async fn a_deployments_pods_are_followed_and_replacements_attached() {
     })
     .await
     .unwrap();
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     let deploy = Api::<Deployment>::namespaced(client.clone(), "shop")
         .get("api")
         .await
@@ -128,7 +122,7 @@ async fn a_crash_looping_container_is_reattached_after_each_restart() {
     })
     .await
     .unwrap();
-    let client = client(&cluster).await;
+    let client = demo_client(&cluster).await;
     // The shop scenario's canary crash-loops (its image tag says `crash`).
     let deploy = Api::<Deployment>::namespaced(client.clone(), "shop")
         .get("canary")

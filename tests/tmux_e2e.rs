@@ -2,115 +2,23 @@
 //! The real binary in a real terminal: `kockpit --demo` inside tmux, keys
 //! sent with send-keys, the screen read back with capture-pane.
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-struct Tmux {
-    socket: String,
-    _home: tempfile::TempDir,
-}
+mod support;
+use support::kubectl::DemoServer;
+use support::tmux::TmuxSetup;
 
-impl Tmux {
-    fn start(args: &str, width: u16, height: u16) -> Option<Tmux> {
-        Tmux::start_env(args, "", width, height)
-    }
-
-    fn start_env(args: &str, env: &str, width: u16, height: u16) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "tmux is required in CI (.ci/run installs it)"
-            );
-            eprintln!("skipping: tmux is not installed");
-            return None;
-        }
-        let home = tempfile::tempdir().unwrap();
-        let socket = format!("kockpit-test-{}-{}", std::process::id(), rand_suffix());
-        let cmd = format!(
-            "env HOME={} XDG_CONFIG_HOME= XDG_STATE_HOME= TERM=xterm-256color {env} {} {args}; echo EXITED=$?; sleep 30",
-            home.path().display(),
-            env!("CARGO_BIN_EXE_kockpit")
-        );
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-                &cmd,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(Tmux {
-            socket,
-            _home: home,
-        })
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "t", k]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    /// Waits until the screen contains `needle`; panics with the screen.
-    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out waiting for {needle:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos().into())
-}
+const TMUX: TmuxSetup = TmuxSetup {
+    socket_prefix: "kockpit-test",
+    key_pause: Duration::from_millis(150),
+};
 
 const T: Duration = Duration::from_secs(20);
 
 #[test]
 fn walkthrough_of_the_demo() {
-    let Some(t) = Tmux::start("--demo", 140, 36) else {
+    let Some(t) = TMUX.start("--demo", 140, 36) else {
         return;
     };
     let s = t.wait_for("● live", T);
@@ -148,28 +56,11 @@ fn walkthrough_of_the_demo() {
 #[test]
 fn sigterm_and_sighup_restore_the_terminal() {
     for signal in ["TERM", "HUP"] {
-        let Some(t) = Tmux::start("--demo", 100, 30) else {
+        let Some(t) = TMUX.start("--demo", 100, 30) else {
             return;
         };
         t.wait_for("● live", T);
-        // The pane runs `sh -c "env ... kockpit ..."`; env execs kockpit,
-        // so kockpit is the shell's child. Never a process of another test.
-        let shell =
-            String::from_utf8_lossy(&t.tmux(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout)
-                .trim()
-                .to_string();
-        let pid = String::from_utf8_lossy(
-            &Command::new("pgrep")
-                .args(["-P", &shell])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+        let pid = t.kockpit_pid();
         assert!(!pid.is_empty());
         Command::new("kill")
             .args([format!("-{signal}"), pid])
@@ -185,8 +76,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
 
 #[test]
 fn a_panic_restores_the_terminal_and_says_why() {
-    let Some(t) = Tmux::start_env("--demo", "KOCKPIT_TEST_PANIC=1 RUST_BACKTRACE=0", 100, 30)
-    else {
+    let Some(t) = TMUX.start_env("--demo", "KOCKPIT_TEST_PANIC=1 RUST_BACKTRACE=0", 100, 30) else {
         return;
     };
     let s = t.wait_for("EXITED=", T);
@@ -206,7 +96,7 @@ fn a_bad_keymap_file_is_reported_with_its_line_and_defaults_apply() {
     )
     .unwrap();
     let env = format!("HOME={}", home.path().display());
-    let Some(t) = Tmux::start_env("--demo", &env, 140, 30) else {
+    let Some(t) = TMUX.start_env("--demo", &env, 140, 30) else {
         return;
     };
     let s = t.wait_for("keymap.toml:3: unknown action", T);
@@ -221,28 +111,10 @@ fn a_bad_keymap_file_is_reported_with_its_line_and_defaults_apply() {
 fn an_exec_auth_plugin_cannot_corrupt_the_screen() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let demo_kc = dir.path().join("demo.kubeconfig");
-    /// Stops the demo server even when an assertion fails.
-    struct Serve(std::process::Child);
-    impl Drop for Serve {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _serve = Serve(
-        Command::new(env!("CARGO_BIN_EXE_kockpit"))
-            .args(["demo", "serve", "--kubeconfig", demo_kc.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let start = Instant::now();
-    while !demo_kc.exists() && start.elapsed() < T {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Stopped when dropped, even when an assertion fails.
+    let serve = DemoServer::start();
     let demo: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&demo_kc).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(&serve.kubeconfig).unwrap()).unwrap();
     let server = demo["clusters"][0]["cluster"]["server"]
         .as_str()
         .unwrap()
@@ -284,7 +156,7 @@ fn an_exec_auth_plugin_cannot_corrupt_the_screen() {
     )
     .unwrap();
 
-    let t = Tmux::start(&format!("--kubeconfig {}", kc.display()), 120, 30);
+    let t = TMUX.start(&format!("--kubeconfig {}", kc.display()), 120, 30);
     if let Some(t) = t {
         t.wait_for("● live", T);
         // Switching namespaces restarts every watch: new requests, and the

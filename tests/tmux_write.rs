@@ -5,104 +5,22 @@
 //! the journal file holds every step, mode 0600.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-    home: tempfile::TempDir,
-}
+mod support;
+use support::tmux::TmuxSetup;
 
-impl Tmux {
-    fn start(args: &str, width: u16, height: u16) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "tmux is required in CI (.ci/run installs it)"
-            );
-            eprintln!("skipping: tmux is not installed");
-            return None;
-        }
-        let home = tempfile::tempdir().unwrap();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let socket = format!("kockpit-write-{}-{nanos}", std::process::id());
-        let cmd = format!(
-            "env HOME={} XDG_CONFIG_HOME= XDG_STATE_HOME= TERM=xterm-256color {} {args}; echo EXITED=$?; sleep 30",
-            home.path().display(),
-            env!("CARGO_BIN_EXE_kockpit")
-        );
-        let out = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-s", "t"])
-            .args(["-x", &width.to_string(), "-y", &height.to_string(), &cmd])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(Tmux { socket, home })
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "t", k]);
-            std::thread::sleep(Duration::from_millis(120));
-        }
-    }
-
-    /// Types text literally (no key-name lookup).
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", text]);
-        std::thread::sleep(Duration::from_millis(200));
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out waiting for {needle:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.home.path().join(".local/state/kockpit/journal.jsonl")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
+const TMUX: TmuxSetup = TmuxSetup {
+    socket_prefix: "kockpit-write",
+    key_pause: Duration::from_millis(120),
+};
 
 const T: Duration = Duration::from_secs(30);
 
 #[test]
 fn a_guarded_bad_rollout_is_caught_and_rolled_back_on_screen() {
-    let Some(t) = Tmux::start("--demo --speed 4", 140, 40) else {
+    let Some(t) = TMUX.start("--demo --speed 4", 140, 40) else {
         return;
     };
     t.wait_for("● live", T);
@@ -172,7 +90,7 @@ fn a_guarded_bad_rollout_is_caught_and_rolled_back_on_screen() {
 
 #[test]
 fn readonly_refuses_and_says_so_on_screen() {
-    let Some(t) = Tmux::start("--demo --readonly", 140, 36) else {
+    let Some(t) = TMUX.start("--demo --readonly", 140, 36) else {
         return;
     };
     t.wait_for("● live", T);
@@ -191,25 +109,9 @@ fn readonly_refuses_and_says_so_on_screen() {
     assert!(s.contains("EXITED=0"), "{s}");
 }
 
-/// The pid of kockpit in the pane: the pane's shell runs `env ... kockpit`
-/// and env execs it, so it is the shell's only child.
-fn kockpit_pid(t: &Tmux) -> String {
-    let shell =
-        String::from_utf8_lossy(&t.tmux(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout)
-            .trim()
-            .to_string();
-    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn sighup_while_guarding_stops_the_guard_and_the_journal_keeps_everything() {
-    let Some(t) = Tmux::start("--demo", 140, 40) else {
+    let Some(t) = TMUX.start("--demo", 140, 40) else {
         return;
     };
     t.wait_for("● live", T);
@@ -228,7 +130,7 @@ fn sighup_while_guarding_stops_the_guard_and_the_journal_keeps_everything() {
     t.keys(&["y"]);
     let s = t.wait_for("left of 5m", T);
     assert!(s.contains("watching"), "{s}");
-    let pid = kockpit_pid(&t);
+    let pid = t.kockpit_pid();
     assert!(!pid.is_empty());
     Command::new("kill").args(["-HUP", &pid]).status().unwrap();
     let s = t.wait_for("EXITED=", T);

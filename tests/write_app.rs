@@ -32,6 +32,9 @@ use kockpit::model::pairs::DEFAULT_SLOT_KEYS;
 use kockpit::model::rollout::rollout_status;
 use kockpit::ui::panels::confirm::Phase;
 
+mod support;
+use support::deploy::image_of;
+
 const T: Duration = Duration::from_secs(90);
 const RESTRICTED_CONTEXT: &str = "kockpit-demo-restricted";
 
@@ -229,20 +232,6 @@ impl Harness {
             d.shutdown().await;
         }
     }
-}
-
-fn image_of(d: &Deployment) -> String {
-    d.spec
-        .as_ref()
-        .unwrap()
-        .template
-        .spec
-        .as_ref()
-        .unwrap()
-        .containers[0]
-        .image
-        .clone()
-        .unwrap()
 }
 
 fn with_tag(image: &str, tag: &str) -> String {

@@ -8,211 +8,55 @@
 //! EndpointSlices, SelfSubjectAccessReview, a forbidden user), the test
 //! says SKIPPED for the demo and runs in full against the real cluster.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
-use k8s_openapi::api::core::v1::{Namespace, Service};
+use k8s_openapi::api::core::v1::Service;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
 use serde_json::{json, Value};
 
-use kockpit::cluster::ops::journal::{read_journal, JOURNAL_FILE};
+use kockpit::cluster::ops::journal::read_journal;
 use kockpit::cluster::ops::plan::{Change, PatchBody, Plan, Target};
 use kockpit::cluster::ops::{
-    bluegreen, guard, plan, Gate, GuardBudget, GuardState, Identity, Journal, OpError, OpRequest,
-    Outcome, Permission, Planned,
+    bluegreen, guard, plan, GuardBudget, GuardState, OpError, OpRequest, Outcome, Permission,
+    Planned,
 };
-use kockpit::demo::{DemoCluster, DemoOptions};
-use kockpit::model::pairs::{pair_of, DEFAULT_SLOT_KEYS};
-use kockpit::model::rollout::rollout_status;
+use kockpit::model::pairs::pair_of;
 
-const KUBECTL: &str = "/usr/bin/kubectl";
+mod support;
+use support::deploy::{
+    annotation, create, deployment, get, image_of, run, slot_keys, template_image, wait_rolled_out,
+};
+use support::env::{Env, EnvOptions};
+use support::kubectl::KUBECTL;
+
 const IMAGE: &str = "ghcr.io/kockpit-demo/api";
 
-/// One test's cluster, journal and client.
-struct Env {
-    demo: Option<DemoCluster>,
-    kubeconfig: PathBuf,
-    context: String,
-    client: Client,
-    dir: tempfile::TempDir,
-    journal: Arc<Journal>,
-}
-
-impl Env {
-    async fn start() -> Env {
-        let (demo, kubeconfig) = match std::env::var_os("KOCKPIT_TEST_KUBECONFIG") {
-            Some(p) => (None, PathBuf::from(p)),
-            None => {
-                let demo = DemoCluster::start(DemoOptions {
-                    speed: 4.0,
-                    ..DemoOptions::default()
-                })
-                .await
-                .unwrap();
-                let path = demo.kubeconfig_path().to_path_buf();
-                (Some(demo), path)
-            }
-        };
-        let kc = Kubeconfig::read_from(&kubeconfig).unwrap();
-        let context = kc.current_context.clone().unwrap_or_default();
-        let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-            .await
-            .unwrap();
-        let client = Client::try_from(config).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Arc::new(Journal::open(&dir.path().join(JOURNAL_FILE)).unwrap());
-        Env {
-            demo,
-            kubeconfig,
-            context,
-            client,
-            dir,
-            journal,
-        }
-    }
-
-    fn real(&self) -> bool {
-        self.demo.is_none()
-    }
-
-    fn cluster_name(&self) -> &'static str {
-        if self.real() {
-            "real control plane"
-        } else {
-            "demo cluster"
-        }
-    }
-
-    fn gate(&self) -> Arc<Gate> {
-        Arc::new(self.gate_with(self.client.clone(), false))
-    }
-
-    fn gate_with(&self, client: Client, readonly: bool) -> Gate {
-        let id = Identity::load(Some(&self.kubeconfig), &self.context);
-        Gate::new(client, id, readonly, Some(self.journal.clone()))
-    }
-
-    fn journal_path(&self) -> PathBuf {
-        self.dir.path().join(JOURNAL_FILE)
-    }
-
-    /// A namespace of the test's own, so runs on a shared real cluster
-    /// never collide.
-    async fn namespace(&self, name: &str) -> String {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let ns = format!(
-            "ws-{name}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let api: Api<Namespace> = Api::all(self.client.clone());
-        let obj: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap();
-        api.create(&PostParams::default(), &obj).await.unwrap();
-        ns
-    }
-
-    async fn stop(self, namespaces: &[&str]) {
-        if self.real() {
-            let api: Api<Namespace> = Api::all(self.client.clone());
-            for ns in namespaces {
-                let _ = api.delete(ns, &Default::default()).await;
-            }
-        }
-        if let Some(d) = self.demo {
-            d.shutdown().await;
-        }
-    }
-}
+/// The demo runs four times faster: these tests care about end states.
+const ENV: EnvOptions = EnvOptions {
+    ns_prefix: "ws",
+    speed: 4.0,
+};
 
 fn deployment_json(ns: &str, name: &str, replicas: i32, labels: Value, image: &str) -> Deployment {
-    serde_json::from_value(json!({
-        "metadata": {"name": name, "namespace": ns,
-            "annotations": {"kubernetes.io/change-cause": "initial", "team": "shop"}},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "app", "image": image}]}
-            }
-        }
-    }))
-    .unwrap()
-}
-
-async fn create(client: &Client, d: &Deployment) {
-    let ns = d.metadata.namespace.clone().unwrap();
-    let api: Api<Deployment> = Api::namespaced(client.clone(), &ns);
-    api.create(&PostParams::default(), d).await.unwrap();
-}
-
-async fn get(client: &Client, ns: &str, name: &str) -> Deployment {
-    Api::<Deployment>::namespaced(client.clone(), ns)
-        .get(name)
-        .await
-        .unwrap()
-}
-
-/// Until `kubectl rollout status` would say "successfully rolled out".
-async fn wait_rolled_out(client: &Client, ns: &str, name: &str) -> Deployment {
-    let start = Instant::now();
-    loop {
-        let d = get(client, ns, name).await;
-        let s = rollout_status(&d);
-        if s.done {
-            return d;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "{ns}/{name} did not roll out: {}",
-            s.message
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// Plans and applies `req` as the UI would after "yes".
-async fn run(gate: &Gate, req: OpRequest) -> Result<String, OpError> {
-    let keys = slot_keys();
-    match plan(gate, &req, &keys).await? {
-        Planned::Ready(p) => gate.apply(&p).await.map(|a| a.message),
-        Planned::Skipped(msg) => Ok(msg),
-    }
-}
-
-fn slot_keys() -> Vec<String> {
-    DEFAULT_SLOT_KEYS.iter().map(|s| s.to_string()).collect()
+    let annotations = json!({"kubernetes.io/change-cause": "initial", "team": "shop"});
+    deployment(
+        ns,
+        name,
+        replicas,
+        labels,
+        image,
+        json!({"metadata": {"annotations": annotations}}),
+    )
 }
 
 fn req_deploy(ns: &str, name: &str) -> (String, String) {
     (ns.to_string(), name.to_string())
-}
-
-fn image_of(d: &Deployment) -> String {
-    d.spec
-        .as_ref()
-        .unwrap()
-        .template
-        .spec
-        .as_ref()
-        .unwrap()
-        .containers[0]
-        .image
-        .clone()
-        .unwrap()
-}
-
-fn annotation(d: &Deployment, key: &str) -> Option<String> {
-    d.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(key).cloned())
 }
 
 fn journal(env: &Env) -> Vec<kockpit::cluster::ops::Entry> {
@@ -246,7 +90,7 @@ fn skipped(env: &Env, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rollout_action_goes_through_the_gate_and_the_journal() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("actions").await;
     let gate = env.gate();
     create(
@@ -260,7 +104,7 @@ async fn every_rollout_action_goes_through_the_gate_and_the_journal() {
         ),
     )
     .await;
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     let (n, d) = req_deploy(&ns, "web");
 
     // Set image with a change-cause in the same patch.
@@ -276,7 +120,7 @@ async fn every_rollout_action_goes_through_the_gate_and_the_journal() {
     .await
     .unwrap();
     assert!(msg.contains("set image"), "{msg}");
-    let dep = wait_rolled_out(&env.client, &ns, "web").await;
+    let dep = wait_rolled_out(&env.client, &ns, "web", None).await;
     assert_eq!(image_of(&dep), format!("{IMAGE}:1.1.0"));
     assert_eq!(
         annotation(&dep, "kubernetes.io/change-cause").as_deref(),
@@ -293,7 +137,7 @@ async fn every_rollout_action_goes_through_the_gate_and_the_journal() {
     )
     .await
     .unwrap();
-    let dep = wait_rolled_out(&env.client, &ns, "web").await;
+    let dep = wait_rolled_out(&env.client, &ns, "web", None).await;
     let stamp = dep
         .spec
         .as_ref()
@@ -319,7 +163,7 @@ async fn every_rollout_action_goes_through_the_gate_and_the_journal() {
     )
     .await
     .unwrap();
-    let dep = wait_rolled_out(&env.client, &ns, "web").await;
+    let dep = wait_rolled_out(&env.client, &ns, "web", None).await;
     assert_eq!(dep.spec.as_ref().unwrap().replicas, Some(3));
 
     // Strategy.
@@ -482,7 +326,7 @@ async fn every_rollout_action_goes_through_the_gate_and_the_journal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_input_is_refused_before_the_server_and_422_is_reported() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("invalid").await;
     let gate = env.gate();
     create(
@@ -611,7 +455,7 @@ async fn invalid_input_is_refused_before_the_server_and_422_is_reported() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_concurrent_update_gives_409_and_nothing_is_applied() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("conflict").await;
     let gate = env.gate();
     create(
@@ -626,7 +470,7 @@ async fn a_concurrent_update_gives_409_and_nothing_is_applied() {
     )
     .await;
     // The first revision exists before the story starts.
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     let req = OpRequest::SetImages {
         namespace: ns.clone(),
         deployment: "web".into(),
@@ -666,7 +510,7 @@ async fn a_concurrent_update_gives_409_and_nothing_is_applied() {
 
     // The same for kubectl's rollback JSON patch (precondition as a
     // `replace` of /metadata/resourceVersion).
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     let Planned::Ready(undo) = plan(
         &gate,
         &OpRequest::Rollback {
@@ -708,7 +552,7 @@ async fn a_concurrent_update_gives_409_and_nothing_is_applied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_mode_and_timeouts_refuse_with_a_clear_line() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("readonly").await;
     create(
         &env.client,
@@ -832,7 +676,7 @@ async fn viewer_client(env: &Env, ns: &str) -> Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forbidden_user_sees_actions_disabled_and_gets_a_403_with_the_reason() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("forbidden").await;
     if !env.real() {
         // The demo has no users yet: no RBAC, no SelfSubjectAccessReview,
@@ -928,7 +772,7 @@ async fn a_forbidden_user_sees_actions_disabled_and_gets_a_403_with_the_reason()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_refusals_and_skips_are_kubectls() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("undo").await;
     let gate = env.gate();
     create(
@@ -942,7 +786,7 @@ async fn rollback_refusals_and_skips_are_kubectls() {
         ),
     )
     .await;
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     let undo = |rev: i64| OpRequest::Rollback {
         namespace: ns.clone(),
         deployment: "web".into(),
@@ -964,7 +808,7 @@ async fn rollback_refusals_and_skips_are_kubectls() {
     )
     .await
     .unwrap();
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     assert_eq!(
         run(&gate, undo(9)).await.unwrap_err().to_string(),
         "unable to find specified revision 9 in history"
@@ -993,7 +837,7 @@ async fn rollback_refusals_and_skips_are_kubectls() {
         format!("{IMAGE}:2.0.0")
     );
     if Path::new(KUBECTL).exists() {
-        let out = kubectl(&env, &["-n", &ns, "rollout", "undo", "deployment/web"]);
+        let out = env.kubectl(&["-n", &ns, "rollout", "undo", "deployment/web"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stderr.contains("unknown format") || stderr.contains("protobuf") {
             skipped(
@@ -1020,16 +864,6 @@ async fn rollback_refusals_and_skips_are_kubectls() {
         .iter()
         .any(|e| e.outcome == Outcome::Refused && e.result.contains("paused deployment")));
     env.stop(&[&ns]).await;
-}
-
-fn kubectl(env: &Env, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(KUBECTL)
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(args)
-        .env("KUBECACHEDIR", env.dir.path().join("kubecache"))
-        .output()
-        .unwrap()
 }
 
 /// The object without what differs between twins and between runs: names,
@@ -1067,20 +901,7 @@ async fn rs_revisions(env: &Env, ns: &str, twin: &str) -> Vec<(String, String, S
         .items
         .iter()
         .map(|rs| {
-            let image = rs
-                .spec
-                .as_ref()
-                .unwrap()
-                .template
-                .as_ref()
-                .unwrap()
-                .spec
-                .as_ref()
-                .unwrap()
-                .containers[0]
-                .image
-                .clone()
-                .unwrap();
+            let image = template_image(rs.spec.as_ref().unwrap().template.as_ref().unwrap());
             let a = rs.metadata.annotations.clone().unwrap_or_default();
             (
                 image,
@@ -1101,7 +922,7 @@ async fn rs_revisions(env: &Env, ns: &str, twin: &str) -> Vec<(String, String, S
 async fn wait_observed(env: &Env, ns: &str, name: &str, revision: &str) -> Deployment {
     let start = Instant::now();
     loop {
-        let d = wait_rolled_out(&env.client, ns, name).await;
+        let d = wait_rolled_out(&env.client, ns, name, None).await;
         if annotation(&d, "deployment.kubernetes.io/revision").as_deref() == Some(revision) {
             return d;
         }
@@ -1119,7 +940,7 @@ async fn rollback_leaves_the_same_object_as_kubectl_rollout_undo() {
         eprintln!("SKIPPED: {KUBECTL} is not installed; the proof test needs the real kubectl");
         return;
     }
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("proof").await;
     let gate = env.gate();
     // Two identical twins with the same history: v1 → v2 (with a
@@ -1139,7 +960,7 @@ async fn rollback_leaves_the_same_object_as_kubectl_rollout_undo() {
     }
     for (version, cause) in [("2.0.0", Some("release 2")), ("3.0.0", None)] {
         for twin in ["twin-a", "twin-b"] {
-            wait_rolled_out(&env.client, &ns, twin).await;
+            wait_rolled_out(&env.client, &ns, twin, None).await;
             run(
                 &gate,
                 OpRequest::SetImages {
@@ -1171,7 +992,7 @@ async fn rollback_leaves_the_same_object_as_kubectl_rollout_undo() {
         let mut args = vec!["-n", ns.as_str(), "rollout", "undo", "deployment/twin-b"];
         let flag = format!("--to-revision={to_revision}");
         args.push(&flag);
-        let out = kubectl(&env, &args);
+        let out = env.kubectl(&args);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         if !out.status.success() && !env.real() {
             skipped(
@@ -1219,7 +1040,7 @@ async fn rollback_leaves_the_same_object_as_kubectl_rollout_undo() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guarded_rollout_to_a_crashing_image_rolls_back_by_itself() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("guard").await;
     let gate = env.gate();
     create(
@@ -1233,7 +1054,7 @@ async fn guarded_rollout_to_a_crashing_image_rolls_back_by_itself() {
         ),
     )
     .await;
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     // The demo's kubelet crash-loops a `crash` tag. The real control plane's
     // kwok pods never crash, so there the new pods cannot be scheduled
     // (too much CPU) and fail readiness instead.
@@ -1293,7 +1114,7 @@ async fn guarded_rollout_to_a_crashing_image_rolls_back_by_itself() {
             "{why}"
         );
     }
-    let d = wait_rolled_out(&env.client, &ns, "web").await;
+    let d = wait_rolled_out(&env.client, &ns, "web", None).await;
     assert_eq!(image_of(&d), format!("{IMAGE}:1.0.0"));
     assert_eq!(
         annotation(&d, "kubernetes.io/change-cause").as_deref(),
@@ -1311,7 +1132,7 @@ async fn guarded_rollout_to_a_crashing_image_rolls_back_by_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_guard_undoes_nothing() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("guardcancel").await;
     let gate = env.gate();
     create(
@@ -1325,7 +1146,7 @@ async fn cancelling_a_guard_undoes_nothing() {
         ),
     )
     .await;
-    wait_rolled_out(&env.client, &ns, "web").await;
+    wait_rolled_out(&env.client, &ns, "web", None).await;
     let target = kockpit::cluster::ops::GuardTarget::Rollout {
         namespace: ns.clone(),
         deployment: "web".into(),
@@ -1365,7 +1186,7 @@ async fn create_service(client: &Client, ns: &str, selector: Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blue_green_prepare_switch_verify_and_switch_back() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("bg").await;
     if !serves_services(&env.client, &ns).await {
         skipped(
@@ -1397,7 +1218,7 @@ async fn blue_green_prepare_switch_verify_and_switch_back() {
         create(&env.client, &d).await;
     }
     create_service(&env.client, &ns, json!({"app": "frontend", "slot": "blue"})).await;
-    wait_rolled_out(&env.client, &ns, "frontend-blue").await;
+    wait_rolled_out(&env.client, &ns, "frontend-blue", None).await;
 
     // Switching to green (0 replicas) is refused without force.
     let e = run(
@@ -1446,7 +1267,7 @@ async fn blue_green_prepare_switch_verify_and_switch_back() {
     )
     .await
     .unwrap();
-    let green = wait_rolled_out(&env.client, &ns, "frontend-green").await;
+    let green = wait_rolled_out(&env.client, &ns, "frontend-green", None).await;
     assert_eq!(green.spec.as_ref().unwrap().replicas, Some(2));
     assert_eq!(image_of(&green), format!("{fe}:2.5.0"));
 
@@ -1572,7 +1393,7 @@ async fn blue_green_prepare_switch_verify_and_switch_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guarded_switch_to_a_crashing_slot_switches_back() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("bgguard").await;
     if !serves_services(&env.client, &ns).await {
         skipped(&env, "guarded switch (the demo serves no Services)");
@@ -1592,7 +1413,7 @@ async fn guarded_switch_to_a_crashing_slot_switches_back() {
             ),
         )
         .await;
-        wait_rolled_out(&env.client, &ns, &format!("web-{slot}")).await;
+        wait_rolled_out(&env.client, &ns, &format!("web-{slot}"), None).await;
     }
     let svc: Service = serde_json::from_value(json!({
         "metadata": {"name": "web", "namespace": ns},

@@ -12,6 +12,7 @@ use kockpit::cluster::watch::Scope;
 use kockpit::cluster::{Kind, Watchers};
 use kockpit::demo::authz::{RESTRICTED_CONTEXT, RESTRICTED_USER};
 
+use super::shared::client::client_in_context;
 use super::support::*;
 
 async fn may(client: &Client, verb: &str, group: &str, resource: &str, ns: &str) -> bool {
@@ -367,17 +368,7 @@ async fn a_wrong_token_is_refused_with_401() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
     std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
-    let kc = kube::config::Kubeconfig::read_from(&path).unwrap();
-    let opts = kube::config::KubeConfigOptions {
-        context: Some(RESTRICTED_CONTEXT.into()),
-        ..Default::default()
-    };
-    let client = Client::try_from(
-        kube::Config::from_custom_kubeconfig(kc, &opts)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let client = client_in_context(&path, Some(RESTRICTED_CONTEXT)).await;
     let err = Api::<Pod>::namespaced(client, "shop")
         .list(&ListParams::default())
         .await

@@ -13,7 +13,9 @@ use kube::{Api, Client, Resource, ResourceExt};
 
 use kockpit::cluster::{connect, ConnectOptions, Kind, Watchers};
 use kockpit::demo::faults::{FaultSpec, Faults};
-use kockpit::demo::{DemoCluster, DemoOptions};
+use kockpit::demo::DemoCluster;
+
+use crate::shared::client::demo_or_real;
 
 /// Generous: a busy 2-core CI machine is slow, never wrong.
 pub const DEADLINE: Duration = Duration::from_secs(90);
@@ -31,25 +33,16 @@ static REAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Cluster {
     pub async fn start() -> Cluster {
-        if let Some(path) = std::env::var_os("KOCKPIT_TEST_KUBECONFIG") {
-            return Cluster {
-                demo: None,
-                kubeconfig: path.into(),
-                _real: Some(REAL.lock().await),
-            };
-        }
         // Faster simulated time: pods start and logs flow four times as fast.
-        let demo = DemoCluster::start(DemoOptions {
-            speed: 4.0,
-            ..DemoOptions::default()
-        })
-        .await
-        .unwrap();
-        let kubeconfig = demo.kubeconfig_path().to_path_buf();
+        let (demo, kubeconfig) = demo_or_real(4.0).await;
+        let real = match demo {
+            Some(_) => None,
+            None => Some(REAL.lock().await),
+        };
         Cluster {
-            demo: Some(demo),
+            demo,
             kubeconfig,
-            _real: None,
+            _real: real,
         }
     }
 

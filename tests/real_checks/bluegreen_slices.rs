@@ -66,7 +66,7 @@ async fn wait_slices_on(client: &Client, ns: &str, slot: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blue_green_switch_is_verified_through_the_endpointslices() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("bluegreen").await;
     if env
         .lacks(
@@ -79,7 +79,7 @@ async fn blue_green_switch_is_verified_through_the_endpointslices() {
         .await
     {
         eprintln!("(the lead should know: the demo serves no Services/EndpointSlices yet)");
-        env.stop(&ns).await;
+        env.stop(&[&ns]).await;
         return;
     }
     let gate = env.gate();
@@ -201,5 +201,5 @@ async fn blue_green_switch_is_verified_through_the_endpointslices() {
         .await;
     }
     drop(live);
-    env.stop(&ns).await;
+    env.stop(&[&ns]).await;
 }

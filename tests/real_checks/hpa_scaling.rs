@@ -4,7 +4,7 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hpa_controller_scales_on_pod_usage_and_kockpit_shows_it() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("hpa").await;
     if env
         .lacks(
@@ -17,7 +17,7 @@ async fn the_hpa_controller_scales_on_pod_usage_and_kockpit_shows_it() {
         .await
     {
         eprintln!("(the lead should know: the demo serves no HPAs/pod metrics yet)");
-        env.stop(&ns).await;
+        env.stop(&[&ns]).await;
         return;
     }
     // Pod usage is simulated differently: kwok reads each pod's own
@@ -158,5 +158,5 @@ async fn the_hpa_controller_scales_on_pod_usage_and_kockpit_shows_it() {
     )
     .await;
     drop(live);
-    env.stop(&ns).await;
+    env.stop(&[&ns]).await;
 }

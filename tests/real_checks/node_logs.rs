@@ -18,7 +18,7 @@ fn cri_line(at: DateTime<Utc>, stream: &str, text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_logs_from_the_node_stream_through_the_log_session() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("logs").await;
     let lines = [
         "starting log-probe",
@@ -203,5 +203,5 @@ async fn pod_logs_from_the_node_stream_through_the_log_session() {
         );
     }
     drop(session);
-    env.stop(&ns).await;
+    env.stop(&[&ns]).await;
 }

@@ -30,7 +30,7 @@ fn moment(d: &Data, name: &str) -> Option<(Moment, Phase)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rolling_update_is_seen_step_by_step_through_the_watchers() {
-    let env = Env::start().await;
+    let env = Env::start(ENV).await;
     let ns = env.namespace("rolling").await;
     // maxSurge 1 / maxUnavailable 0 and minReadySeconds: the controller
     // moves one pod at a time and holds every step for a second, so each
@@ -135,5 +135,5 @@ async fn a_rolling_update_is_seen_step_by_step_through_the_watchers() {
     assert_eq!(view.progress.old_pending_termination, 0);
     assert_eq!(view.tree.revisions[0].revision, Some(2), "newest first");
     drop(live);
-    env.stop(&ns).await;
+    env.stop(&[&ns]).await;
 }
