@@ -1,6 +1,8 @@
 //! Heap cost of the cache at scale: 10,000 pods as a real API server sends
 //! them (a kwok pod from a 1.34 control plane, `tests/fixtures/pod-kwok.json`)
-//! after intake, plus the rows the pods screen derives from them.
+//! parsed into the cache's slim pod (`model::cached`) and taken in, plus the
+//! rows the pods screen derives from them. The same pods parsed into
+//! k8s-openapi's `Pod` are measured alongside, for comparison.
 //!
 //! Not a criterion bench: memory is a count, not a timing. A counting
 //! allocator measures live heap bytes, which is what the resident-memory
@@ -11,10 +13,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1 as api;
 
 use kockpit::app::data::Data;
 use kockpit::cluster::intake::Intake;
+use kockpit::model::cached;
 
 struct Counting;
 
@@ -85,9 +88,9 @@ fn main() {
     let wire: usize = bodies.iter().map(String::len).sum();
 
     let before = live();
-    let raw: Vec<Arc<Pod>> = bodies
+    let raw: Vec<Arc<api::Pod>> = bodies
         .iter()
-        .filter_map(|b| serde_json::from_str::<Pod>(b).ok())
+        .filter_map(|b| serde_json::from_str::<api::Pod>(b).ok())
         .map(Arc::new)
         .collect();
     let raw_bytes = live() - before;
@@ -95,9 +98,19 @@ fn main() {
     drop(raw);
 
     let before = live();
-    let pods: Vec<Arc<Pod>> = bodies
+    let slim: Vec<Arc<cached::Pod>> = bodies
         .iter()
-        .filter_map(|b| serde_json::from_str::<Pod>(b).ok())
+        .filter_map(|b| serde_json::from_str::<cached::Pod>(b).ok())
+        .map(Arc::new)
+        .collect();
+    let slim_bytes = live() - before;
+    assert_eq!(slim.len(), PODS, "the fixture must parse");
+    drop(slim);
+
+    let before = live();
+    let pods: Vec<Arc<cached::Pod>> = bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str::<cached::Pod>(b).ok())
         .map(|mut p| {
             p.intake();
             Arc::new(p)
@@ -117,9 +130,14 @@ fn main() {
         wire / PODS
     );
     println!(
-        "  parsed, as received         {:>7.1} MiB  ({} B/pod)",
+        "  k8s-openapi Pod, as parsed  {:>7.1} MiB  ({} B/pod)",
         mib(raw_bytes),
         raw_bytes / PODS
+    );
+    println!(
+        "  slim pod, as parsed         {:>7.1} MiB  ({} B/pod)",
+        mib(slim_bytes),
+        slim_bytes / PODS
     );
     println!(
         "  cached after intake         {:>7.1} MiB  ({} B/pod)",
@@ -135,5 +153,36 @@ fn main() {
         "  cache + rows                {:>7.1} MiB",
         mib(cached + rows)
     );
+    println!("  struct sizes (k8s-openapi → slim, bytes inline):");
+    for (what, full, slim) in [
+        ("Pod", size_of::<api::Pod>(), size_of::<cached::Pod>()),
+        (
+            "PodSpec",
+            size_of::<api::PodSpec>(),
+            size_of::<cached::PodSpec>(),
+        ),
+        (
+            "PodStatus",
+            size_of::<api::PodStatus>(),
+            size_of::<cached::PodStatus>(),
+        ),
+        (
+            "Container",
+            size_of::<api::Container>(),
+            size_of::<cached::Container>(),
+        ),
+        (
+            "ContainerStatus",
+            size_of::<api::ContainerStatus>(),
+            size_of::<cached::ContainerStatus>(),
+        ),
+        (
+            "PodCondition",
+            size_of::<api::PodCondition>(),
+            size_of::<cached::PodCondition>(),
+        ),
+    ] {
+        println!("    {what:<16} {full:>5} → {slim}");
+    }
     std::hint::black_box(&data);
 }

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -18,6 +17,7 @@ use kockpit::app::state::{App, ClusterInfo};
 use kockpit::app::update::{key_to_msg, update};
 use kockpit::config::keymap::Keymap;
 use kockpit::config::theme::Theme;
+use kockpit::model::cached::Pod;
 use kockpit::ui::frame::{self, table_rows_for_height, Liveness};
 
 const DEPLOYMENTS: usize = 1_000;

@@ -6,7 +6,6 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -16,6 +15,7 @@ use kockpit::app::state::{App, ClusterInfo, Mode, ObjKey, Screen};
 use kockpit::app::update::{key_to_msg, update, Effect};
 use kockpit::config::keymap::Keymap;
 use kockpit::config::theme::Theme;
+use kockpit::model::cached::Pod;
 use kockpit::ui::frame::{self, table_rows_for_height, Liveness};
 
 const W: u16 = 120;

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::reflector::Store;
 
 use crate::cluster::metrics::PodUsage;
 use crate::cluster::{Kind, Stores};
+use crate::model::cached::Pod;
 use crate::model::events::{event_row, EventRow};
 use crate::model::history::HpaHistory;
 use crate::model::hpa::{hpa_row, HpaRow};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Container, ContainerStatus, Event, Pod, PodSpec, Service};
+use k8s_openapi::api::core::v1::{Container, Event, PodSpec, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -19,7 +19,7 @@ pub trait Intake {
     fn intake(&mut self);
 }
 
-fn meta(m: &mut ObjectMeta) {
+pub(super) fn meta(m: &mut ObjectMeta) {
     m.managed_fields = None;
     for s in [&mut m.name, &mut m.namespace, &mut m.generate_name]
         .into_iter()
@@ -39,7 +39,7 @@ fn meta(m: &mut ObjectMeta) {
     }
 }
 
-fn clean_map(map: &mut BTreeMap<String, String>) {
+pub(super) fn clean_map(map: &mut BTreeMap<String, String>) {
     let dirty = map
         .iter()
         .any(|(k, v)| needs_cleaning(k) || needs_cleaning(v));
@@ -137,63 +137,6 @@ fn pod_spec(spec: &mut PodSpec) {
         clean_in_place(n);
     }
     volumes(spec);
-}
-
-fn container_statuses(list: Option<&mut Vec<ContainerStatus>>) {
-    for cs in list.into_iter().flatten() {
-        clean_in_place(&mut cs.name);
-        clean_in_place(&mut cs.image);
-        for state in [cs.state.as_mut(), cs.last_state.as_mut()]
-            .into_iter()
-            .flatten()
-        {
-            if let Some(w) = state.waiting.as_mut() {
-                w.reason
-                    .iter_mut()
-                    .chain(w.message.iter_mut())
-                    .for_each(clean_in_place);
-            }
-            if let Some(t) = state.terminated.as_mut() {
-                t.reason
-                    .iter_mut()
-                    .chain(t.message.iter_mut())
-                    .for_each(clean_in_place);
-            }
-        }
-    }
-}
-
-impl Intake for Pod {
-    fn intake(&mut self) {
-        super::trim::pod(self);
-        meta(&mut self.metadata);
-        if let Some(spec) = self.spec.as_mut() {
-            pod_spec(spec);
-        }
-        if let Some(st) = self.status.as_mut() {
-            [
-                &mut st.pod_ip,
-                &mut st.host_ip,
-                &mut st.phase,
-                &mut st.nominated_node_name,
-            ]
-            .into_iter()
-            .flatten()
-            .for_each(clean_in_place);
-            st.reason
-                .iter_mut()
-                .chain(st.message.iter_mut())
-                .for_each(clean_in_place);
-            container_statuses(st.container_statuses.as_mut());
-            container_statuses(st.init_container_statuses.as_mut());
-            for c in st.conditions.iter_mut().flatten() {
-                c.reason
-                    .iter_mut()
-                    .chain(c.message.iter_mut())
-                    .for_each(clean_in_place);
-            }
-        }
-    }
 }
 
 impl Intake for Deployment {
@@ -343,6 +286,7 @@ impl Intake for EndpointSlice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::cached::Pod;
     use serde_json::json;
 
     #[test]
@@ -360,9 +304,8 @@ mod tests {
         assert_eq!(p.metadata.name.as_deref(), Some("evilpod"));
         assert!(p.metadata.managed_fields.is_none());
         assert_eq!(p.metadata.labels.unwrap()["app"], "x");
-        let ann = p.metadata.annotations.unwrap();
-        assert!(!ann.contains_key(LAST_APPLIED));
-        assert_eq!(ann["note"], "ok");
+        // The slim pod does not even parse a pod's annotations: none is read.
+        assert!(p.metadata.annotations.is_none());
         assert_eq!(
             p.spec.unwrap().containers[0].image.as_deref(),
             Some("img:1")
@@ -376,6 +319,32 @@ mod tests {
         assert_eq!(
             (w.reason.as_deref(), w.message.as_deref()),
             (Some("Bad"), Some("m"))
+        );
+    }
+
+    #[test]
+    fn strips_managed_fields_and_last_applied_from_full_objects() {
+        let mut d: Deployment = serde_json::from_value(json!({
+            "metadata": {"name": "evil\u{1b}[2Japi", "labels": {"app": "x\u{1b}]0;t\u{7}"},
+                "annotations": {LAST_APPLIED: "{}", "note": "o\u{1b}[1Ak"},
+                "managedFields": [{"manager": "kubectl"}]},
+            "spec": {"selector": {}, "template": {"metadata": {"annotations": {LAST_APPLIED: "{}"}},
+                "spec": {"containers": [{"name": "c", "image": "img\u{9b}31m:1"}]}}}
+        }))
+        .unwrap();
+        d.intake();
+        assert_eq!(d.metadata.name.as_deref(), Some("evilapi"));
+        assert!(d.metadata.managed_fields.is_none());
+        assert_eq!(d.metadata.labels.unwrap()["app"], "x");
+        let ann = d.metadata.annotations.unwrap();
+        assert!(!ann.contains_key(LAST_APPLIED));
+        assert_eq!(ann["note"], "ok");
+        let template = d.spec.unwrap().template;
+        let t_ann = template.metadata.unwrap().annotations.unwrap();
+        assert!(!t_ann.contains_key(LAST_APPLIED));
+        assert_eq!(
+            template.spec.unwrap().containers[0].image.as_deref(),
+            Some("img:1")
         );
     }
 }

@@ -7,6 +7,7 @@ pub mod logs;
 pub mod memory;
 pub mod metrics;
 pub mod ops;
+mod pod_intake;
 pub mod trim;
 pub mod watch;
 

@@ -1,15 +1,23 @@
-//! What the cache keeps of a pod. At 10,000 pods the cache is most of the
-//! cockpit's memory, and a pod as the API server sends it carries much that
-//! no screen reads (scheduling, probes, the service-account volume every
-//! pod gets). Dropping it at intake also means it is never shown
-//! unsanitized. Deployments and ReplicaSets keep their full templates: the
-//! history panel diffs them, and there are far fewer of them.
+//! What the cache keeps of a pod. The slim type (`model::cached`) already
+//! leaves out what no screen reads; this drops what it can hold but should
+//! not keep: env entries that are not ConfigMap or Secret references, the
+//! API-access volume the API server injects into every pod, volumes that
+//! project nothing the pod detail shows, and the conditions no one reads.
+//! Deployments and ReplicaSets keep their full templates: the history
+//! panel diffs them, and there are far fewer of them.
 //!
 //! JSON gives serde no length for arrays, so a one-element `Vec` is parsed
-//! with room for four; at several kilobytes per `Container` or `Volume`
-//! that slack alone was a third of the cache, hence the `shrink_to_fit`s.
+//! with room for four; across 10,000 pods that slack adds up, hence the
+//! `shrink_to_fit`s.
 
-use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodSpec, PodStatus, Volume};
+use k8s_openapi::api::core::v1::PodSpec as TemplateSpec;
+
+use crate::model::cached::{
+    Container, ContainerStatus, KeyToPath, Pod, PodSpec, PodStatus, Volume,
+};
+
+/// The conditions anything reads: READY and the rollout guard's checks.
+const CONDITIONS_READ: [&str; 2] = ["Ready", "PodScheduled"];
 
 pub fn pod(p: &mut Pod) {
     if let Some(refs) = p.metadata.owner_references.as_mut() {
@@ -23,8 +31,9 @@ pub fn pod(p: &mut Pod) {
     }
 }
 
-/// Only the shape: for objects whose every field may be shown or diffed.
-pub fn shrink_spec(spec: &mut PodSpec) {
+/// Only the shape: for template specs whose every field may be shown or
+/// diffed.
+pub fn shrink_spec(spec: &mut TemplateSpec) {
     spec.containers.shrink_to_fit();
     for c in spec
         .containers
@@ -47,35 +56,22 @@ pub fn shrink_spec(spec: &mut PodSpec) {
 }
 
 fn pod_spec(spec: &mut PodSpec) {
-    spec.affinity = None;
-    spec.tolerations = None;
-    spec.security_context = None;
-    spec.dns_config = None;
-    spec.host_aliases = None;
-    spec.topology_spread_constraints = None;
-    spec.overhead = None;
-    spec.scheduling_gates = None;
-    spec.resource_claims = None;
-    spec.readiness_gates = None;
-    spec.image_pull_secrets = None;
-    spec.ephemeral_containers = None;
-    spec.os = None;
-    spec.node_selector = None;
-
     // The pod detail lists the ConfigMaps and Secrets the app reads; the
     // token volume the API server injects into every pod is not one.
     if let Some(vols) = spec.volumes.as_mut() {
         vols.retain(|v| !is_api_access(v));
-        for v in vols.iter_mut() {
-            keep_config_sources(v);
-        }
+        vols.iter_mut().for_each(keep_config_sources);
         vols.retain(|v| v.config_map.is_some() || v.secret.is_some() || v.projected.is_some());
+        vols.shrink_to_fit();
     }
-    let kept: Vec<String> = spec
+    if spec.volumes.as_ref().is_some_and(Vec::is_empty) {
+        spec.volumes = None;
+    }
+    let kept: Vec<&str> = spec
         .volumes
         .iter()
         .flatten()
-        .map(|v| v.name.clone())
+        .map(|v| v.name.as_str())
         .collect();
     for c in spec
         .containers
@@ -84,10 +80,10 @@ fn pod_spec(spec: &mut PodSpec) {
     {
         container(c, &kept);
     }
-    if spec.volumes.as_ref().is_some_and(Vec::is_empty) {
-        spec.volumes = None;
+    spec.containers.shrink_to_fit();
+    if let Some(v) = spec.init_containers.as_mut() {
+        v.shrink_to_fit();
     }
-    shrink_spec(spec);
 }
 
 fn is_api_access(v: &Volume) -> bool {
@@ -99,75 +95,65 @@ fn is_api_access(v: &Volume) -> bool {
     })
 }
 
-/// A volume reduced to its ConfigMap and Secret sources, the only kinds the
-/// pod detail shows; any other volume becomes empty and is dropped.
+/// A volume reduced to its ConfigMap and Secret sources; a projected
+/// volume with none left is dropped.
 fn keep_config_sources(v: &mut Volume) {
-    let config_map = v.config_map.take();
-    let secret = v.secret.take();
-    let projected = v.projected.take().and_then(|mut p| {
-        let sources = p.sources.take().map(|mut s| {
+    if let Some(p) = v.projected.as_mut() {
+        if let Some(s) = p.sources.as_mut() {
             s.retain(|src| src.config_map.is_some() || src.secret.is_some());
             for src in s.iter_mut() {
-                src.downward_api = None;
                 src.service_account_token = None;
-                src.cluster_trust_bundle = None;
-                src.pod_certificate = None;
+                if let Some(cm) = src.config_map.as_mut() {
+                    shrink_items(&mut cm.items);
+                }
+                if let Some(sec) = src.secret.as_mut() {
+                    shrink_items(&mut sec.items);
+                }
             }
             s.shrink_to_fit();
-            s
-        });
-        sources.filter(|s| !s.is_empty()).map(|s| {
-            p.sources = Some(s);
-            p
-        })
-    });
-    *v = Volume {
-        name: std::mem::take(&mut v.name),
-        config_map,
-        secret,
-        projected,
-        ..Volume::default()
-    };
+        }
+        if p.sources.as_ref().is_none_or(Vec::is_empty) {
+            v.projected = None;
+        }
+    }
+    if let Some(cm) = v.config_map.as_mut() {
+        shrink_items(&mut cm.items);
+    }
+    if let Some(sec) = v.secret.as_mut() {
+        shrink_items(&mut sec.items);
+    }
 }
 
-fn container(c: &mut Container, volumes: &[String]) {
-    c.args = None;
-    c.command = None;
-    c.lifecycle = None;
-    c.liveness_probe = None;
-    c.readiness_probe = None;
-    c.startup_probe = None;
-    c.ports = None;
-    c.resources = None;
-    c.resize_policy = None;
-    c.security_context = None;
-    c.termination_message_path = None;
-    c.termination_message_policy = None;
-    c.image_pull_policy = None;
-    c.working_dir = None;
-    c.volume_devices = None;
-    // Plain values are not shown (and may be credentials someone inlined);
-    // references to ConfigMaps and Secrets are.
+fn shrink_items(items: &mut Option<Vec<KeyToPath>>) {
+    if let Some(i) = items.as_mut() {
+        i.shrink_to_fit();
+    }
+}
+
+fn container(c: &mut Container, volumes: &[&str]) {
+    // Only references to ConfigMaps and Secrets are shown; the slim type
+    // has no room for plain values, and a name alone tells nothing.
     if let Some(env) = c.env.as_mut() {
         env.retain(|e| {
             e.value_from
                 .as_ref()
                 .is_some_and(|f| f.config_map_key_ref.is_some() || f.secret_key_ref.is_some())
         });
-        for e in env.iter_mut() {
-            e.value = None;
-            if let Some(f) = e.value_from.as_mut() {
-                f.field_ref = None;
-                f.resource_field_ref = None;
-                f.file_key_ref = None;
-            }
-        }
+        env.shrink_to_fit();
     }
     if c.env.as_ref().is_some_and(Vec::is_empty) {
         c.env = None;
     }
+    if let Some(v) = c.env_from.as_mut() {
+        v.retain(|e| e.config_map_ref.is_some() || e.secret_ref.is_some());
+        v.shrink_to_fit();
+    }
+    if c.env_from.as_ref().is_some_and(Vec::is_empty) {
+        c.env_from = None;
+    }
     if let Some(mounts) = c.volume_mounts.as_mut() {
-        mounts.retain(|m| volumes.contains(&m.name));
+        mounts.retain(|m| volumes.contains(&m.name.as_str()));
+        mounts.shrink_to_fit();
     }
     if c.volume_mounts.as_ref().is_some_and(Vec::is_empty) {
         c.volume_mounts = None;
@@ -175,14 +161,8 @@ fn container(c: &mut Container, volumes: &[String]) {
 }
 
 fn pod_status(st: &mut PodStatus) {
-    st.host_ips = None;
-    st.pod_ips = None;
-    st.qos_class = None;
-    st.resize = None;
-    st.resource_claim_statuses = None;
-    st.ephemeral_container_statuses = None;
-    st.extended_resource_claim_status = None;
     if let Some(c) = st.conditions.as_mut() {
+        c.retain(|c| CONDITIONS_READ.contains(&c.type_.as_str()));
         c.shrink_to_fit();
     }
     for list in [&mut st.container_statuses, &mut st.init_container_statuses]
@@ -195,94 +175,15 @@ fn pod_status(st: &mut PodStatus) {
 }
 
 fn container_status(cs: &mut ContainerStatus) {
-    cs.image_id = String::new();
-    cs.allocated_resources = None;
-    cs.allocated_resources_status = None;
-    cs.resources = None;
-    cs.volume_mounts = None;
-    cs.user = None;
-    cs.stop_signal = None;
+    // kubelet sends `lastState: {}` for a container that never restarted.
+    if cs
+        .last_state
+        .as_ref()
+        .is_some_and(|s| s.running.is_none() && s.waiting.is_none() && s.terminated.is_none())
+    {
+        cs.last_state = None;
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fixture() -> Pod {
-        let text = include_str!("../../tests/fixtures/pod-kwok.json");
-        serde_json::from_str(text).unwrap()
-    }
-
-    #[test]
-    fn keeps_what_screens_read() {
-        let mut p = fixture();
-        pod(&mut p);
-        let spec = p.spec.as_ref().unwrap();
-        assert_eq!(spec.node_name.as_deref(), Some("kwok-node-17"));
-        assert_eq!(
-            spec.containers[0].image.as_deref(),
-            Some("registry.example/perf/app:1.0.0")
-        );
-        let st = p.status.as_ref().unwrap();
-        assert_eq!(st.pod_ip.as_deref(), Some("10.0.17.42"));
-        assert_eq!(st.conditions.as_ref().map(Vec::len), Some(4));
-        assert!(st.container_statuses.as_ref().unwrap()[0].ready);
-    }
-
-    #[test]
-    fn drops_the_api_access_volume_and_its_mount() {
-        let mut p = fixture();
-        pod(&mut p);
-        let spec = p.spec.as_ref().unwrap();
-        assert!(spec.volumes.is_none());
-        assert!(spec.containers[0].volume_mounts.is_none());
-        assert!(spec.tolerations.is_none());
-    }
-
-    #[test]
-    fn keeps_config_map_and_secret_references() {
-        let mut p: Pod = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "api"},
-            "spec": {
-                "containers": [{
-                    "name": "api",
-                    "env": [
-                        {"name": "PLAIN", "value": "hunter2"},
-                        {"name": "DB_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "url"}}},
-                        {"name": "NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}
-                    ],
-                    "volumeMounts": [
-                        {"name": "config", "mountPath": "/etc/api"},
-                        {"name": "scratch", "mountPath": "/tmp"},
-                        {"name": "mixed", "mountPath": "/etc/mixed"}
-                    ]
-                }],
-                "volumes": [
-                    {"name": "config", "configMap": {"name": "api-config"}},
-                    {"name": "scratch", "emptyDir": {}},
-                    {"name": "mixed", "projected": {"sources": [
-                        {"secret": {"name": "tls"}},
-                        {"downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}}
-                    ]}}
-                ]
-            }
-        }))
-        .unwrap();
-        let before = crate::model::pod_detail::config_refs(&p);
-        pod(&mut p);
-        assert_eq!(crate::model::pod_detail::config_refs(&p), before);
-        let c = &p.spec.as_ref().unwrap().containers[0];
-        let env: Vec<&str> = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
-        assert_eq!(env, ["DB_URL"]);
-        let mounts: Vec<&str> = c
-            .volume_mounts
-            .iter()
-            .flatten()
-            .map(|m| m.name.as_str())
-            .collect();
-        assert_eq!(mounts, ["config", "mixed"]);
-        let json = serde_json::to_string(&p).unwrap();
-        assert!(!json.contains("hunter2"));
-        assert!(!json.contains("downwardAPI"));
-    }
-}
+mod tests;

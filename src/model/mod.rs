@@ -2,6 +2,7 @@
 //! so everything here is unit-tested with fixture objects.
 
 pub mod age;
+pub mod cached;
 pub mod change;
 pub mod events;
 pub mod filter;

@@ -121,7 +121,7 @@ mod tests {
             dep("rolling", false, 1),
             dep("held", true, 2),
         ];
-        let crash: k8s_openapi::api::core::v1::Pod = serde_json::from_value(json!({
+        let crash: crate::model::cached::Pod = serde_json::from_value(json!({
             "metadata": {"name": "w-1", "namespace": "shop"},
             "spec": {"containers": [{"name": "w"}]},
             "status": {"phase": "Running", "containerStatuses": [{"name": "w", "ready": false, "restartCount": 4,

@@ -2,9 +2,9 @@
 //! and last termination, the ConfigMaps and Secrets it reads, and where.
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
 use super::age::{age, to_chrono};
+use super::cached::{ContainerStatus, KeyToPath, Pod};
 use super::rows::{pod_summary, Health};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -290,7 +290,7 @@ fn push_items(
     out: &mut Vec<ConfigRef>,
     kind: ConfigKind,
     name: &str,
-    items: Option<&[k8s_openapi::api::core::v1::KeyToPath]>,
+    items: Option<&[KeyToPath]>,
     via: &str,
 ) {
     match items {

@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
 use super::age::to_chrono;
+use super::cached::{ContainerStatus, Pod};
 use super::rollout::{revision, rollout_status, strategy_text, Phase};
 
 /// How a row should look: the theme maps this to a colour.

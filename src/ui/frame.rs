@@ -274,7 +274,7 @@ fn deployment_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
         )]);
         return Body::Doc(doc);
     };
-    let pods: Vec<std::sync::Arc<k8s_openapi::api::core::v1::Pod>> = data
+    let pods: Vec<std::sync::Arc<crate::model::cached::Pod>> = data
         .pods
         .iter()
         .filter(|p| p.row.namespace == key.namespace)

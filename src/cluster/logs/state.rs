@@ -3,7 +3,7 @@
 //! ended. An instance is named by its container ID, or by its restart count
 //! when the runtime gives no ID.
 
-use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Pod};
+use crate::model::cached::{ContainerStateTerminated, ContainerStatus, Pod};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exit {

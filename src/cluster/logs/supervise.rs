@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::Pod as ApiPod;
 use kube::runtime::watcher::{self, watcher, Event};
 use kube::runtime::WatchStreamExt;
 use kube::{Api, Client};
@@ -19,6 +19,7 @@ use super::state::{containers, ContainerState};
 use super::{Hub, LogOptions, LogTarget};
 use crate::cluster::client::one_line;
 use crate::cluster::intake::Intake;
+use crate::model::cached::Pod;
 
 /// (pod UID, container name): a pod deleted and recreated under the same
 /// name is a new stream.
@@ -42,7 +43,9 @@ enum Entry {
 }
 
 struct Supervisor {
-    api: Api<Pod>,
+    /// For reading logs: kube serves the log subresource on k8s-openapi's
+    /// pod only.
+    api: Api<ApiPod>,
     target: LogTarget,
     opts: Arc<LogOptions>,
     hub: Arc<Hub>,
@@ -56,14 +59,15 @@ struct Supervisor {
 }
 
 pub async fn supervise(client: Client, target: LogTarget, opts: Arc<LogOptions>, hub: Arc<Hub>) {
-    let api: Api<Pod> = Api::namespaced(client, target.namespace());
+    let api: Api<ApiPod> = Api::namespaced(client.clone(), target.namespace());
+    let pods: Api<Pod> = Api::namespaced(client, target.namespace());
     let config = match &target {
         LogTarget::Container { pod, .. } => {
             watcher::Config::default().fields(&format!("metadata.name={pod}"))
         }
         LogTarget::Selector { selector, .. } => watcher::Config::default().labels(selector),
     };
-    let events = watcher(api.clone(), config)
+    let events = watcher(pods, config)
         .default_backoff()
         .modify(Intake::intake);
     let mut events = std::pin::pin!(events);

@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::ListParams;
 use kube::{Api, Client};
 
 use super::errors::OpError;
+use crate::cluster::intake::Intake;
+use crate::model::cached::Pod;
 use crate::model::pairs::SERVICE_NAME_LABEL;
 
 /// How long any one request to the API server may take.
@@ -87,7 +89,7 @@ impl Fetch {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), &ns);
         let lp = ListParams::default().labels(&selector_string(d));
         let list = timed(&format!("pods in {ns}"), self.timeout, api.list(&lp)).await?;
-        Ok(list.items.into_iter().map(Arc::new).collect())
+        Ok(taken_in(list.items))
     }
 
     pub async fn pods(&self, ns: &str) -> Result<Vec<Arc<Pod>>, OpError> {
@@ -98,7 +100,7 @@ impl Fetch {
             api.list(&ListParams::default()),
         )
         .await?;
-        Ok(list.items.into_iter().map(Arc::new).collect())
+        Ok(taken_in(list.items))
     }
 
     pub async fn endpointslices_of(
@@ -126,6 +128,17 @@ impl Fetch {
             .map(|l| l.items.into_iter().map(Arc::new).collect())
             .unwrap_or_default()
     }
+}
+
+/// Fresh pods go through the watchers' intake: the guard quotes their
+/// container messages to the operator.
+fn taken_in(pods: Vec<Pod>) -> Vec<Arc<Pod>> {
+    pods.into_iter()
+        .map(|mut p| {
+            p.intake();
+            Arc::new(p)
+        })
+        .collect()
 }
 
 /// `d`'s selector as a label selector string.

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -26,6 +25,7 @@ use super::gate::Gate;
 use super::plan::{GuardTarget, Plan, Target};
 use super::rollback::{rollback, RollbackDecision};
 use crate::model::age::to_chrono;
+use crate::model::cached::{ContainerStatus, Pod};
 use crate::model::pairs::pair_of;
 use crate::model::rollout::{new_replicaset, owned_replicasets, rollout_status, Phase};
 
@@ -95,9 +95,7 @@ pub fn baseline(pods: &[Arc<Pod>]) -> Baseline {
     out
 }
 
-fn container_statuses(
-    p: &Pod,
-) -> impl Iterator<Item = &k8s_openapi::api::core::v1::ContainerStatus> {
+fn container_statuses(p: &Pod) -> impl Iterator<Item = &ContainerStatus> {
     p.status.iter().flat_map(|s| {
         s.init_container_statuses
             .iter()

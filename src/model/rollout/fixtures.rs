@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::{json, Value};
+
+use crate::model::cached::Pod;
 
 /// Base time of every fixture; revision N is created N minutes later.
 pub const T0: &str = "2026-01-01T00:00:00Z";

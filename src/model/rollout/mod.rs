@@ -18,8 +18,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::model::cached::Pod;
 
 pub use conditions::{conditions, ConditionRow};
 pub use history::{history, new_replicaset, owned_replicasets, Revision};

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 
 use super::{desired_replicas, new_replicaset, owned_replicasets, pods_by_replicaset};
+use crate::model::cached::Pod;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Progress {

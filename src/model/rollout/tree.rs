@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 
 use super::history::replicaset_images;
 use super::{
@@ -14,6 +13,7 @@ use super::{
     rollout_status, strategy_text, Phase, RolloutStatus,
 };
 use crate::model::age::{age, to_chrono};
+use crate::model::cached::Pod;
 use crate::model::rows::{pod_row, Health};
 
 /// Scaled-down revisions listed one per line; older ones share one line.
