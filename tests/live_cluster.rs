@@ -288,3 +288,82 @@ async fn watchers_survive_an_api_server_restart() {
     drop(watchers);
     cluster.stop().await;
 }
+
+/// In the background only Warnings are cached; a screen that shows every
+/// event gets the Normal ones too, from the same watch, without losing the
+/// Warnings meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn normal_events_are_cached_only_while_a_screen_wants_them() {
+    use k8s_openapi::api::core::v1::Event;
+    use kube::api::ListParams;
+    let cluster = Cluster::start().await;
+    let conn = connect(&ConnectOptions {
+        kubeconfig: Some(cluster.kubeconfig.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let ns = namespace(&conn.client, "evscope").await;
+    let deployments: Api<Deployment> = Api::namespaced(conn.client.clone(), &ns);
+    deployments
+        .create(&PostParams::default(), &deployment(&ns, "web", 1))
+        .await
+        .unwrap();
+    // The deployment controller's Normal ScalingReplicaSet, before watching.
+    let events: Api<Event> = Api::namespaced(conn.client.clone(), &ns);
+    let start = Instant::now();
+    loop {
+        let list = events.list(&ListParams::default()).await.unwrap();
+        if list
+            .items
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("ScalingReplicaSet"))
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no ScalingReplicaSet event"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let warning: Event = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "web.probe-warning", "namespace": ns},
+        "involvedObject": {"kind": "Deployment", "namespace": ns, "name": "web", "apiVersion": "apps/v1"},
+        "type": "Warning", "reason": "ProbeWarning", "message": "written by the test",
+        "source": {"component": "kockpit-test"},
+        "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:00Z", "count": 1
+    }))
+    .unwrap();
+    events
+        .create(&PostParams::default(), &warning)
+        .await
+        .unwrap();
+
+    let watchers = Watchers::start(conn.client.clone(), Scope::Namespace(ns.clone()));
+    let mut data = Data::default();
+    let has = |d: &Data, reason: &str| d.events.iter().any(|e| e.row.reason == reason);
+    wait_until(&watchers, &mut data, Duration::from_secs(30), |d| {
+        has(d, "ProbeWarning")
+    })
+    .await;
+    assert!(watchers.health.get(Kind::Events).synced);
+    assert!(!data.events_complete);
+    assert!(
+        data.events.iter().all(|e| e.row.warning),
+        "only Warnings in the background: {:?}",
+        data.events
+            .iter()
+            .map(|e| &e.row.reason)
+            .collect::<Vec<_>>()
+    );
+
+    watchers.stores.event_scope.want_all(true);
+    wait_until(&watchers, &mut data, Duration::from_secs(30), |d| {
+        d.events_complete && has(d, "ScalingReplicaSet")
+    })
+    .await;
+    assert!(has(&data, "ProbeWarning"), "the Warnings stay");
+    drop(watchers);
+    cluster.stop().await;
+}

@@ -30,6 +30,9 @@ pub struct Data {
     pub deployments: Vec<Item<DeploymentRow, Deployment>>,
     pub pods: Vec<Item<PodRow, Pod>>,
     pub events: Vec<Item<EventRow, Event>>,
+    /// `events` holds every event, not only the Warnings kept in the
+    /// background (see `cluster::event_scope`).
+    pub events_complete: bool,
     pub replicasets: Vec<Arc<ReplicaSet>>,
     pub hpas: Vec<Item<HpaRow, HorizontalPodAutoscaler>>,
     /// Replicas and metrics of every HPA since kockpit started, for charts.
@@ -51,7 +54,10 @@ impl Data {
                 )
             }
             Kind::Pods => self.refresh_pods(sorted(&stores.pods)),
-            Kind::Events => self.events = items(sorted(&stores.events), event_row, event_search),
+            Kind::Events => {
+                self.events = items(sorted(&stores.events), event_row, event_search);
+                self.events_complete = stores.event_scope.complete();
+            }
             Kind::ReplicaSets => self.replicasets = sorted(&stores.replicasets),
             Kind::Hpas => self.set_hpas(sorted(&stores.hpas), chrono::Utc::now()),
             Kind::Services => self.services = sorted(&stores.services),
@@ -122,12 +128,14 @@ impl Data {
         data
     }
 
+    /// A complete set of events.
     pub fn with_events(mut self, events: Vec<Event>) -> Self {
         self.events = items(
             events.into_iter().map(Arc::new).collect(),
             event_row,
             event_search,
         );
+        self.events_complete = true;
         self
     }
 

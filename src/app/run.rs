@@ -111,6 +111,10 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
         if app.quit {
             break;
         }
+        watchers
+            .stores
+            .event_scope
+            .want_all(shows_all_events(&app.view().screen));
         // Leaving the log view closes its streams.
         if logs.is_some() && !app.views.iter().any(|v| v.screen == Screen::Logs) {
             logs = None;
@@ -258,6 +262,15 @@ pub fn liveness(w: &Watchers) -> Liveness {
     } else {
         Liveness::Syncing
     }
+}
+
+/// Screens that read every event; the rest (the overview) need only
+/// Warnings, which are always cached.
+fn shows_all_events(screen: &Screen) -> bool {
+    matches!(
+        screen,
+        Screen::Events | Screen::Deployment(_) | Screen::Pod(_) | Screen::Hpa(_)
+    )
 }
 
 /// Of the failing kinds, the one heard from longest ago (never, first): the

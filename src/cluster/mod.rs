@@ -2,6 +2,7 @@
 //! and (later) log streams and mutations. Nothing here draws.
 
 pub mod client;
+pub mod event_scope;
 pub mod intake;
 pub mod logs;
 pub mod memory;

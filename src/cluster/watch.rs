@@ -24,6 +24,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::client::one_line;
+use super::event_scope::{EventScope, Selector};
 use super::intake::Intake;
 use super::logs::backoff::Backoff;
 use crate::model::cached::Pod;
@@ -179,7 +180,9 @@ pub struct Stores {
     pub replicasets: Store<ReplicaSet>,
     pub pods: Store<Pod>,
     pub hpas: Store<HorizontalPodAutoscaler>,
+    /// Warnings only, unless a screen asked for all (see `event_scope`).
     pub events: Store<KubeEvent>,
+    pub event_scope: EventScope,
     pub services: Store<Service>,
     pub endpointslices: Store<EndpointSlice>,
     /// Pod CPU/memory, polled (metrics.k8s.io has no watch).
@@ -207,12 +210,14 @@ impl Watchers {
             health: &health,
             tasks: &mut tasks,
         };
+        let (event_scope, selector) = EventScope::new();
         let stores = Stores {
             deployments: ctx.spawn(Kind::Deployments),
             replicasets: ctx.spawn(Kind::ReplicaSets),
             pods: ctx.spawn(Kind::Pods),
             hpas: ctx.spawn(Kind::Hpas),
-            events: ctx.spawn(Kind::Events),
+            events: ctx.spawn_with(Kind::Events, Some(selector)),
+            event_scope,
             services: ctx.spawn(Kind::Services),
             endpointslices: ctx.spawn(Kind::EndpointSlices),
             usage: {
@@ -269,6 +274,22 @@ impl Spawner<'_> {
             + Intake
             + 'static,
     {
+        self.spawn_with(kind, None)
+    }
+
+    /// `selector`: the kind is listed with a config that can change while
+    /// running; a change rebuilds the watcher at once, no back-off.
+    fn spawn_with<K>(&mut self, kind: Kind, mut selector: Option<Selector>) -> Store<K>
+    where
+        K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + DeserializeOwned
+            + Debug
+            + Send
+            + Sync
+            + Intake
+            + 'static,
+    {
         let api: Api<K> = match self.scope {
             Scope::All => Api::all(self.client.clone()),
             Scope::Namespace(ns) => Api::namespaced(self.client.clone(), ns),
@@ -285,12 +306,28 @@ impl Spawner<'_> {
             let mut backoff = Backoff::new(RETRY_MIN, RETRY_MAX, u32::MAX);
             let mut live_since: Option<Instant> = None;
             loop {
-                let stream =
-                    watcher(api.clone(), watcher::Config::default()).modify(Intake::intake);
+                let config = selector
+                    .as_mut()
+                    .map_or_else(watcher::Config::default, Selector::config);
+                let stream = watcher(api.clone(), config).modify(Intake::intake);
                 let mut stream = std::pin::pin!(stream);
-                while let Some(item) = stream.next().await {
+                let mut reconfigured = false;
+                loop {
+                    let item = tokio::select! {
+                        item = stream.next() => item,
+                        () = reconfigure(&mut selector) => {
+                            reconfigured = true;
+                            break;
+                        }
+                    };
+                    let Some(item) = item else { break };
                     match item {
                         Ok(event) => {
+                            if matches!(event, Event::InitDone) {
+                                if let Some(s) = &selector {
+                                    s.synced();
+                                }
+                            }
                             writer.apply_watcher_event(&event);
                             super::memory::note_change();
                             // Init and InitApply only fill the writer's
@@ -323,6 +360,9 @@ impl Spawner<'_> {
                         }
                     }
                 }
+                if reconfigured {
+                    continue;
+                }
                 // A watch that was live for a while starts its retries
                 // afresh; one that keeps failing backs off up to the cap.
                 if live_since
@@ -335,6 +375,13 @@ impl Spawner<'_> {
             }
         }));
         reader
+    }
+}
+
+async fn reconfigure(selector: &mut Option<Selector>) {
+    match selector {
+        Some(s) => s.changed().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -95,7 +95,13 @@ pub fn build(
     let body = match &view.screen {
         Screen::Deployments => Body::Table(table(app, view, &data.deployments, now, &ns_label)),
         Screen::Pods => Body::Table(table(app, view, &data.pods, now, &ns_label)),
-        Screen::Events => Body::Table(table(app, view, &data.events, now, &ns_label)),
+        Screen::Events => {
+            let mut t = table(app, view, &data.events, now, &ns_label);
+            if !data.events_complete {
+                t.title.push_str(" warnings; loading all…");
+            }
+            Body::Table(t)
+        }
         Screen::Hpas => Body::Table(table(app, view, &data.hpas, now, &ns_label)),
         Screen::Hpa(key) => hpa_body(data, key, now),
         Screen::Overview => Body::Doc(overview_doc(app, data, now)),
@@ -294,7 +300,7 @@ fn deployment_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
         .collect();
     rows.sort_by_key(|e| std::cmp::Reverse(e.row.last_seen));
     if rows.is_empty() {
-        events.line(&[("no events", Role::Dim)]);
+        events.line(&[(no_events(data), Role::Dim)]);
     }
     for e in rows.iter().take(30) {
         let role = if e.row.warning {
@@ -312,6 +318,16 @@ fn deployment_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
         ]);
     }
     Body::Rollout(Box::new(view), events)
+}
+
+/// What an empty events section says: only Warnings are cached in the
+/// background, so until all events are in, "none" would be a lie.
+pub fn no_events(data: &Data) -> &'static str {
+    if data.events_complete {
+        "no events"
+    } else {
+        "loading events…"
+    }
 }
 
 fn hpa_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
@@ -349,6 +365,11 @@ fn hpa_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
             )
         })
         .collect();
+    let lines = if lines.is_empty() && !data.events_complete {
+        vec![no_events(data).to_string()]
+    } else {
+        lines
+    };
     Body::Hpa(Box::new(hpa_detail(
         &item.row,
         &data.hpa_history,

@@ -130,7 +130,14 @@ pub fn pod_doc(app: &App, data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Doc 
         .collect();
     events.sort_by_key(|e| std::cmp::Reverse(e.row.last_seen));
     if events.is_empty() {
-        doc.line(&[("  none", Role::Dim)]);
+        // Only Warnings are cached in the background: not "none" until
+        // all events are in.
+        let text = if data.events_complete {
+            "  none"
+        } else {
+            "  loading events…"
+        };
+        doc.line(&[(text, Role::Dim)]);
     }
     for e in events.iter().take(20) {
         let role = if e.row.warning {
