@@ -13,6 +13,7 @@ use kockpit::config::{
 use kockpit::demo::{DemoCluster, DemoOptions};
 
 fn main() -> ExitCode {
+    kockpit::cluster::memory::single_arena();
     let cli = Cli::parse();
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
