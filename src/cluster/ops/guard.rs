@@ -106,6 +106,27 @@ fn container_statuses(p: &Pod) -> impl Iterator<Item = &ContainerStatus> {
 
 /// The pod's Ready condition; without one (a server that reports only
 /// container statuses), every container being ready.
+/// ` exited 1 (Error)`, from the termination that caused the back-off.
+fn last_exit(cs: &ContainerStatus) -> String {
+    let Some(t) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) else {
+        return String::new();
+    };
+    match t.reason.as_deref() {
+        Some(r) => format!(" exited {} ({r})", t.exit_code),
+        None => format!(" exited {}", t.exit_code),
+    }
+}
+
+/// The kubelet counts a restart only when the container starts again, so
+/// the first back-off shows 0.
+fn restarted(count: i32) -> String {
+    match count {
+        0 => "back-off before its first restart".into(),
+        1 => "restarted once".into(),
+        n => format!("restarted {n} times"),
+    }
+}
+
 fn is_ready(p: &Pod) -> bool {
     let status = p.status.as_ref();
     let condition = status
@@ -142,8 +163,10 @@ pub fn pod_problem(
             .unwrap_or_default();
         if CRASH_REASONS.contains(&reason) {
             return Some(format!(
-                "pod {name} is crash-looping (container {}, {} restarts)",
-                cs.name, cs.restart_count
+                "pod {name} is crash-looping (container {}{}, {})",
+                cs.name,
+                last_exit(cs),
+                restarted(cs.restart_count)
             ));
         }
         if START_REASONS.contains(&reason) {
@@ -642,7 +665,25 @@ mod tests {
         ];
         assert_eq!(
             assess_rollout(&d, &rss, &pods, &budget(), &Baseline::new(), now()),
-            Verdict::Fail("pod api-new-1 is crash-looping (container app, 1 restarts)".into())
+            Verdict::Fail("pod api-new-1 is crash-looping (container app, restarted once)".into())
+        );
+    }
+
+    #[test]
+    fn a_crash_loop_says_how_the_container_exited_even_before_a_restart() {
+        let (_, rss) = rolling();
+        let mut p = (*pod("api-new-1", &rss[1], PodState::CrashLooping, 0)).clone();
+        let status = p.status.as_mut().unwrap();
+        status.container_statuses.as_mut().unwrap()[0].last_state = Some(
+            serde_json::from_value(json!({"terminated": {"exitCode": 137, "reason": "OOMKilled"}}))
+                .unwrap(),
+        );
+        assert_eq!(
+            pod_problem(&p, &budget(), &Baseline::new(), now()).as_deref(),
+            Some(
+                "pod api-new-1 is crash-looping (container app exited 137 (OOMKilled), \
+                 back-off before its first restart)"
+            )
         );
     }
 
