@@ -49,6 +49,8 @@ fn render(keys: &str, theme: &Theme) -> String {
     let mut app = App::new(info, Some("shop".into()), "shop".into());
     app.page_rows = table_rows_for_height(H);
     app.term_width = W;
+    // Panels opened by a key take their clock from here, not the wall clock.
+    app.write.clock = Some(now());
     app.refresh_visible(&data);
     let km = Keymap::builtin();
     for c in keys.chars() {

@@ -113,7 +113,9 @@ impl TableRow for PodRow {
         "IP",
         "AGE",
     ];
-    const MAX_WIDTHS: &'static [u16] = &[20, 63, 6, 20, 14, 6, 6, 0, 16, 15, 7];
+    // STATUS fits CreateContainerConfigError, the longest reason the
+    // kubelet commonly reports; columns are only as wide as their content.
+    const MAX_WIDTHS: &'static [u16] = &[20, 63, 6, 26, 14, 6, 6, 0, 16, 15, 7];
     const DROP_ORDER: &'static [usize] = &[9, 7, 6, 5, 8, 0];
 
     fn namespace(&self) -> &str {
