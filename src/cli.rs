@@ -42,6 +42,11 @@ pub struct Cli {
     #[arg(long)]
     pub readonly: bool,
 
+    /// Use the mouse: the wheel scrolls, a click highlights a row, a second
+    /// click opens it. Off by default so the terminal keeps text selection.
+    #[arg(long)]
+    pub mouse: bool,
+
     /// Service selector keys that name a blue-green slot, in order of preference.
     #[arg(
         long,

@@ -104,6 +104,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
         Options {
             all_namespaces: cli.all_namespaces,
             readonly: cli.readonly,
+            mouse: cli.mouse,
             keymap,
             theme,
             startup_message,

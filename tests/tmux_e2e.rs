@@ -24,6 +24,11 @@ fn walkthrough_of_the_demo() {
     let s = t.wait_for("● live", T);
     assert!(s.contains("overview(shop)"), "{s}");
     assert!(s.contains("Deployments ("), "{s}");
+    assert_eq!(
+        mouse_reporting(&t),
+        "0",
+        "the mouse is the terminal's unless --mouse"
+    );
 
     t.keys(&["2"]);
     let s = t.wait_for("deployments(shop)", T);
@@ -185,4 +190,55 @@ fn an_exec_auth_plugin_cannot_corrupt_the_screen() {
             "screen cleared by the plugin:\n{s}"
         );
     }
+}
+
+/// `--mouse`: a click highlights the row under it, a second click opens it,
+/// and the wheel moves the highlight like the arrow keys. The reports are
+/// typed into the pane exactly as a terminal sends them once the program
+/// has asked for the mouse (SGR encoding, 1-based cells).
+#[test]
+fn with_mouse_a_click_opens_the_row_under_it_and_the_wheel_moves() {
+    let Some(t) = TMUX.start("--demo --mouse", 140, 36) else {
+        return;
+    };
+    t.wait_for("● live", T);
+    assert_eq!(
+        mouse_reporting(&t),
+        "1",
+        "--mouse asks the terminal for SGR mouse reports"
+    );
+    t.keys(&["3"]);
+    let s = t.wait_for("pods(shop)", T);
+    // Line 3 of the screen (0-based) is the table's first row.
+    let name_on = |line: usize| -> String {
+        s.lines()
+            .nth(line)
+            .and_then(|l| l.trim_start_matches('│').split_whitespace().next())
+            .unwrap_or_else(|| panic!("no row on line {line}:\n{s}"))
+            .to_string()
+    };
+    let (fifth, eighth) = (name_on(7), name_on(10));
+
+    let click_line_8 = "\x1b[<0;20;8M\x1b[<0;20;8m";
+    t.type_text(click_line_8);
+    t.type_text(click_line_8);
+    let detail = t.wait_for(&format!("pod shop/{fifth}"), T);
+    assert!(detail.contains("Containers"), "{detail}");
+
+    t.keys(&["Escape"]);
+    t.wait_for("pods(shop)", T);
+    // One notch down from the fifth row is the eighth.
+    t.type_text("\x1b[<65;20;8M");
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("pod shop/{eighth}"), T);
+
+    t.keys(&["q"]);
+    t.wait_for("EXITED=0", T);
+    assert_eq!(mouse_reporting(&t), "0", "the mouse is handed back on exit");
+}
+
+/// Whether the program in the pane has asked for SGR mouse reports.
+fn mouse_reporting(t: &support::tmux::Tmux) -> String {
+    let out = t.tmux(&["display-message", "-p", "-t", "t", "#{mouse_sgr_flag}"]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

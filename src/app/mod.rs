@@ -5,6 +5,7 @@ pub mod action;
 pub mod data;
 pub mod effects;
 pub mod logs;
+pub mod mouse;
 pub mod run;
 pub mod state;
 pub mod update;

@@ -27,6 +27,8 @@ use crate::ui::tui::Tui;
 pub struct Options {
     pub all_namespaces: bool,
     pub readonly: bool,
+    /// Capture the mouse (`app::mouse`).
+    pub mouse: bool,
     pub keymap: Keymap,
     pub theme: Theme,
     /// Shown once at start (e.g. a bad user config file).
@@ -72,7 +74,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut tui = Tui::enter()?;
+    let mut tui = Tui::enter(opts.mouse)?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -149,6 +151,20 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
                                     if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
                                         logs = Some(replacement);
                                     }
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(Ok(Event::Mouse(m))) => {
+                    // The mouse only moves and opens (Up, Down, Enter): on the
+                    // log view that scrolls its buffer, elsewhere it changes
+                    // only the screen.
+                    for msg in super::mouse::to_msgs(&app, &m) {
+                        if let Effect::Log(cmd) = update(&mut app, &data, msg) {
+                            if let Some(l) = logs.as_mut() {
+                                if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
+                                    logs = Some(replacement);
                                 }
                             }
                         }

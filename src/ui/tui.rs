@@ -5,7 +5,7 @@
 use std::io::{self, Stdout};
 use std::sync::Once;
 
-use crossterm::{cursor, execute, terminal};
+use crossterm::{cursor, event, execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
@@ -18,7 +18,7 @@ pub struct Tui {
 static HOOK: Once = Once::new();
 
 impl Tui {
-    pub fn enter() -> io::Result<Self> {
+    pub fn enter(mouse: bool) -> io::Result<Self> {
         HOOK.call_once(|| {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
@@ -32,6 +32,12 @@ impl Tui {
             restore();
             return Err(e);
         }
+        if mouse {
+            if let Err(e) = execute!(stdout, event::EnableMouseCapture) {
+                restore();
+                return Err(e);
+            }
+        }
         let terminal = Terminal::new(CrosstermBackend::new(stdout)).inspect_err(|_| restore())?;
         Ok(Tui { terminal })
     }
@@ -43,8 +49,13 @@ impl Drop for Tui {
     }
 }
 
-/// Safe to call more than once.
+/// Safe to call more than once, and whether or not the mouse was captured.
 pub fn restore() {
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        event::DisableMouseCapture,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
 }
