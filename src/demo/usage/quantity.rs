@@ -1,42 +1,10 @@
 //! Resource quantities (`250m`, `1.5`, `256Mi`, `1G`) as the usage model and
 //! the autoscaler need them: CPU in millicores, memory in bytes.
 
-fn split_suffix(s: &str) -> (&str, &str) {
-    let s = s.trim();
-    let at = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-        .unwrap_or(s.len());
-    s.split_at(at)
-}
-
-fn multiplier(suffix: &str) -> Option<f64> {
-    Some(match suffix {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        _ => return None,
-    })
-}
-
-/// The value of a quantity in base units.
+/// The value of a quantity in base units: the cockpit's own parser (the
+/// same text, the same meaning), kept finite for the arithmetic here.
 pub fn parse(s: &str) -> Option<f64> {
-    let (num, suffix) = split_suffix(s);
-    let n: f64 = num.parse().ok()?;
-    let v = n * multiplier(suffix)?;
-    v.is_finite().then_some(v)
+    crate::model::quantity::parse(s).filter(|v| v.is_finite())
 }
 
 /// CPU in millicores, rounded up like `MilliValue`.
