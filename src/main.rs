@@ -155,6 +155,10 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+        // Log fields carry servers' text: escaped so `tail` of the file
+        // hands a terminal nothing.
+        .with_writer(std::sync::Mutex::new(
+            kockpit::model::file_text::EscapingWriter(file),
+        ))
         .try_init();
 }

@@ -496,9 +496,14 @@ fn hostile_names_still_read_as_their_harmless_text() {
     term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
         .unwrap();
     let text = format!("{}", term.backend());
-    assert!(text.contains("pod0old-xy"), "{text}");
-    assert!(text.contains("pod10old-xoverwritey"), "{text}");
-    assert!(text.contains("pod16new-xrtltxty"), "{text}");
+    assert!(text.contains("pod0old-x\u{FFFD}y"), "{text}");
+    // A disguised name never reads as a clean one: pod1 is `x\x1b[31my`.
+    assert!(
+        text.contains("pod1old-x\u{FFFD}y") && !text.contains("pod1old-xy"),
+        "{text}"
+    );
+    assert!(text.contains("pod10old-xover\u{FFFD}writey"), "{text}");
+    assert!(text.contains("pod16new-xrtl\u{FFFD}txty"), "{text}");
     assert!(text.contains("pod19new-x宽字符y"), "{text}");
 }
 
@@ -508,10 +513,13 @@ fn log_lines_keep_their_harmless_text_and_the_saved_file_is_private_and_plain() 
     let logs = log_buffer(&data);
     let texts: Vec<&str> = logs.lines().iter().map(|l| l.text.as_str()).collect();
     for want in [
+        // A colour goes silently from a log line; every other sequence
+        // leaves one mark.
         "beforeafter",
-        "beforelinkafter",
-        "beforeoverwriteafter",
-        "beforertltxtafter",
+        "before\u{FFFD}after",
+        "before\u{FFFD}link\u{FFFD}after",
+        "beforeover\u{FFFD}writeafter",
+        "beforertl\u{FFFD}txtafter",
         "before宽字符after",
         "bad\u{fffd}\u{fffd}\u{fffd}utf8",
     ] {
@@ -531,7 +539,14 @@ fn log_lines_keep_their_harmless_text_and_the_saved_file_is_private_and_plain() 
     let bytes = std::fs::read(&path).unwrap();
     assert!(!bytes.contains(&0x1b), "ESC in the saved file");
     let text = String::from_utf8(bytes).expect("saved file is UTF-8");
-    assert_eq!(text.lines().count(), n);
+    // One header line says which line was cut and how long it was.
+    assert_eq!(text.lines().count(), n + 1);
+    let header = text.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with("# kockpit: 1 line was cut at 8192 characters")
+            && header.ends_with(&format!("had {} bytes", (1 << 20) + 21)),
+        "{header}"
+    );
     for line in text.lines() {
         assert!(
             !line.chars().any(|c| c.is_control()
@@ -539,5 +554,5 @@ fn log_lines_keep_their_harmless_text_and_the_saved_file_is_private_and_plain() 
             "{line:?}"
         );
     }
-    assert!(text.contains(" 2026-01-01T11:59:03.000Z beforelinkafter\n"));
+    assert!(text.contains(" 2026-01-01T11:59:03.000Z before\u{FFFD}link\u{FFFD}after\n"));
 }

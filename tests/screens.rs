@@ -11,6 +11,7 @@ use ratatui::Terminal;
 
 use kockpit::app::data::Data;
 use kockpit::app::effects::{self, Done};
+use kockpit::app::reveal::SecretValue;
 use kockpit::app::state::{App, ClusterInfo, Mode, ObjKey, Screen};
 use kockpit::app::update::{key_to_msg, update, Effect};
 use kockpit::config::keymap::Keymap;
@@ -316,16 +317,23 @@ fn pod_detail_masks_secrets_and_reveals_one_key_at_a_time() {
             "password".into()
         )]
     );
+    app.clock = Some(now());
     effects::apply(
         &mut app,
         Done::SecretValue(
             ObjKey::new("shop", "db"),
             "password".into(),
-            Ok("hunter2".into()),
+            Ok(SecretValue {
+                value: "hunter2".into(),
+                resource_version: Some("1".into()),
+            }),
         ),
     );
     let text = screen_sized(&mut app, &data, W, 30);
-    assert!(text.contains("db [password] = hunter2"), "{text}");
+    assert!(
+        text.contains("db [password] = hunter2  (hidden in 30s)"),
+        "{text}"
+    );
     assert!(text.contains("db [username] = ••••••••"), "{text}");
 
     // Moving to the next key and revealing it hides the first.

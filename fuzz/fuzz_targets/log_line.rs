@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr;
 use kockpit::model::logs::line::{parse_raw, split_timestamp};
 use kockpit::model::logs::split::{to_line, LineSplitter};
 use kockpit::model::logs::{log_view, LogBuffer, LogFilter, LogViewState};
-use kockpit::model::sanitize::clean_bytes;
+use kockpit::model::sanitize::clean_log_bytes;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&[chunk, width, height, flags], stream)) = data.split_first_chunk::<4>() else {
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         let parsed = parse_raw(raw, source);
         let (at, rest) = split_timestamp(raw);
         assert_eq!(parsed.at, at);
-        assert_eq!(parsed.text, clean_bytes(rest));
+        assert_eq!(parsed.text, clean_log_bytes(rest));
         assert!(line.text.starts_with(&parsed.text) || *cut);
         if let Some(bad) = line.text.chars().find(|c| c.is_control()) {
             panic!("{bad:?} in log text from {raw:?}");

@@ -6,6 +6,7 @@ pub mod data;
 pub mod effects;
 pub mod logs;
 pub mod mouse;
+pub mod reveal;
 pub mod run;
 pub mod state;
 pub mod update;

@@ -227,6 +227,8 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
             _ = wait_logs(&logs) => {}
             _ = tick.tick() => {
                 data.tick_history(now());
+                // A revealed Secret value counts down and ends on time.
+                super::reveal::expire(&mut app);
             }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,

@@ -177,8 +177,13 @@ pub struct App {
     /// Secrets the operator asked about: their keys, or why they could not
     /// be read. Values are never kept, except the one key being revealed.
     pub secret_keys: std::collections::HashMap<ObjKey, Result<Vec<String>, String>>,
-    /// The one secret value on screen: (secret, key) and its value.
-    pub revealed: Option<(ObjKey, String, String)>,
+    /// The one secret value on screen, scoped to its pod page, its key and
+    /// its Secret's version, for a while (`app::reveal`).
+    pub revealed: Option<super::reveal::Revealed>,
+    /// The reveal asked for, until its value arrives.
+    pub reveal_asked: Option<super::reveal::Asked>,
+    /// Tests pin the clock reveals count down by.
+    pub clock: Option<DateTime<Utc>>,
     /// The log view's settings (filter, pause, wrap...); the stream itself
     /// lives in the run loop.
     pub log_state: crate::model::logs::LogViewState,
@@ -201,6 +206,8 @@ impl App {
             flash: None,
             secret_keys: Default::default(),
             revealed: None,
+            reveal_asked: None,
+            clock: None,
             log_state: Default::default(),
             cluster,
             namespace,
@@ -209,6 +216,11 @@ impl App {
             term_width: 120,
             write: Default::default(),
         }
+    }
+
+    /// The clock of timed state (a revealed value's countdown).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(now)
     }
 
     pub fn view(&self) -> &View {

@@ -167,6 +167,8 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
             }
         }
     };
+    // A revealed value ends where its page does.
+    super::reveal::expire(app);
     app.refresh_visible(data);
     effect
 }
@@ -466,15 +468,17 @@ fn reveal(app: &mut App, data: &Data) -> Effect {
     match key {
         None => Effect::FetchSecretKeys(secret),
         Some(k) => {
+            let now = app.now();
+            let screen = app.view().screen.clone();
             if app
                 .revealed
                 .as_ref()
-                .is_some_and(|(s, rk, _)| *s == secret && *rk == k)
+                .is_some_and(|r| r.shown(&screen, &secret, &k, now).is_some())
             {
                 app.revealed = None;
                 Effect::None
             } else {
-                app.revealed = None;
+                super::reveal::ask(app, secret.clone(), k.clone());
                 Effect::RevealSecret(secret, k)
             }
         }

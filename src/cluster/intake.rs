@@ -301,14 +301,14 @@ mod tests {
         }))
         .unwrap();
         p.intake();
-        assert_eq!(p.metadata.name.as_deref(), Some("evilpod"));
+        assert_eq!(p.metadata.name.as_deref(), Some("evil\u{FFFD}pod"));
         assert!(p.metadata.managed_fields.is_none());
-        assert_eq!(p.metadata.labels.unwrap()["app"], "x");
+        assert_eq!(p.metadata.labels.unwrap()["app"], "x\u{FFFD}");
         // The slim pod does not even parse a pod's annotations: none is read.
         assert!(p.metadata.annotations.is_none());
         assert_eq!(
             p.spec.unwrap().containers[0].image.as_deref(),
-            Some("img:1")
+            Some("img\u{FFFD}:1")
         );
         let w = p.status.unwrap().container_statuses.unwrap()[0]
             .state
@@ -318,7 +318,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             (w.reason.as_deref(), w.message.as_deref()),
-            (Some("Bad"), Some("m"))
+            (Some("Bad\u{FFFD}"), Some("m\u{FFFD}"))
         );
     }
 
@@ -333,18 +333,18 @@ mod tests {
         }))
         .unwrap();
         d.intake();
-        assert_eq!(d.metadata.name.as_deref(), Some("evilapi"));
+        assert_eq!(d.metadata.name.as_deref(), Some("evil\u{FFFD}api"));
         assert!(d.metadata.managed_fields.is_none());
-        assert_eq!(d.metadata.labels.unwrap()["app"], "x");
+        assert_eq!(d.metadata.labels.unwrap()["app"], "x\u{FFFD}");
         let ann = d.metadata.annotations.unwrap();
         assert!(!ann.contains_key(LAST_APPLIED));
-        assert_eq!(ann["note"], "ok");
+        assert_eq!(ann["note"], "o\u{FFFD}k");
         let template = d.spec.unwrap().template;
         let t_ann = template.metadata.unwrap().annotations.unwrap();
         assert!(!t_ann.contains_key(LAST_APPLIED));
         assert_eq!(
             template.spec.unwrap().containers[0].image.as_deref(),
-            Some("img:1")
+            Some("img\u{FFFD}:1")
         );
     }
 }
@@ -367,6 +367,6 @@ mod hpa_tests {
         h.intake();
         let spec = serde_json::to_string(&h).unwrap();
         assert!(!spec.contains('\u{1b}'), "{spec}");
-        assert!(spec.contains("\"qlen\""), "{spec}");
+        assert!(spec.contains("\"q\u{FFFD}len\""), "{spec}");
     }
 }

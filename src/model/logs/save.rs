@@ -19,17 +19,55 @@ use std::path::Path;
 
 use super::buffer::LogBuffer;
 use super::filter::LogFilter;
-use super::line::{format_time, LineKind};
+use super::line::{format_time, LineKind, LogLine};
+use crate::model::sanitize::MAX_LINE_CHARS;
 
-/// Writes the lines as they will be saved; returns how many.
+/// How the sanitizer ends a line it cut.
+const CUT: &str = " …[cut]";
+
+/// Cut lines listed by number in the header; more are only counted.
+const LISTED_CUTS: usize = 10;
+
+/// Writes the lines as they will be saved; returns how many. When some were
+/// cut at the cap, a first line (`# kockpit: …`) says which, and how long
+/// each was: a reader of the file must not take a cut line for the whole.
 pub fn write_lines(
     out: &mut impl Write,
     buf: &LogBuffer,
     filter: &LogFilter,
     timestamps: bool,
 ) -> io::Result<usize> {
-    let mut n = 0;
-    for l in buf.lines().iter().filter(|l| filter.matches(l)) {
+    let lines: Vec<&LogLine> = buf.lines().iter().filter(|l| filter.matches(l)).collect();
+    // With a header, the first saved line is the file's line 2.
+    let cuts: Vec<(usize, u32)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.cut_from.map(|n| (i + 2, n.get())))
+        .collect();
+    if !cuts.is_empty() {
+        let listed: Vec<String> = cuts
+            .iter()
+            .take(LISTED_CUTS)
+            .map(|(line, bytes)| format!("line {line} had {bytes} bytes"))
+            .collect();
+        let more = cuts.len().saturating_sub(LISTED_CUTS);
+        let more = if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        };
+        let (count, verb) = match cuts.len() {
+            1 => ("1 line".to_string(), "was"),
+            n => (format!("{n} lines"), "were"),
+        };
+        writeln!(
+            out,
+            "# kockpit: {count} {verb} cut at {MAX_LINE_CHARS} characters (ending \"{}\"): {}{more}",
+            CUT.trim_start(),
+            listed.join(", ")
+        )?;
+    }
+    for l in &lines {
         if l.kind == LineKind::Marker {
             writeln!(out, "{}", l.text)?;
         } else {
@@ -45,9 +83,8 @@ pub fn write_lines(
             }
             writeln!(out, "{}", l.text)?;
         }
-        n += 1;
     }
-    Ok(n)
+    Ok(lines.len())
 }
 
 /// Saves to `path` as described in the module docs; returns the number of
@@ -153,9 +190,45 @@ mod tests {
         assert!(!bytes.contains(&0x1b), "ESC in saved file");
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.chars().all(|c| c == '\n' || !c.is_control()));
-        assert!(text.starts_with("+ web-1/app\nweb-1/app 2024-05-01T10:00:00.500Z cleared\n"));
-        assert!(text.contains("web-1/app 2024-05-01T10:00:00.500Z link\n"));
-        assert!(!text.contains('\u{202E}'));
+        // The 1 MB line (the file's line 15) was cut: the header says so.
+        let header = format!(
+            "# kockpit: 1 line was cut at {MAX_LINE_CHARS} characters (ending \"…[cut]\"): line 15 had {} bytes\n",
+            1 << 20
+        );
+        assert!(text.starts_with(&header), "{text:.300}");
+        let body = &text[header.len()..];
+        assert!(
+            body.starts_with("+ web-1/app\nweb-1/app 2024-05-01T10:00:00.500Z \u{FFFD}cleared\n")
+        );
+        assert!(body.contains("web-1/app 2024-05-01T10:00:00.500Z \u{FFFD}link\u{FFFD}\n"));
+        assert!(
+            body.contains("web-1/app 2024-05-01T10:00:00.500Z red\n"),
+            "colours go silently"
+        );
+        assert_eq!(
+            body.lines().nth(13).map(|l| l.ends_with(" …[cut]")),
+            Some(true)
+        );
+        for bad in ['\u{202E}', '\u{9b}', '\u{9d}'] {
+            assert!(!text.contains(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn no_header_without_a_cut_line() {
+        let mut out = Vec::new();
+        let n = write_lines(
+            &mut out,
+            &hostile_buffer(),
+            &LogFilter::new("^red$", "", "").unwrap(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "+ web-1/app\nweb-1/app red\n"
+        );
     }
 
     #[test]
@@ -170,7 +243,7 @@ mod tests {
         assert_eq!(n, 3);
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
-            "+ web-1/app\nweb-1/app red\nweb-1/app link\n"
+            "+ web-1/app\nweb-1/app red\nweb-1/app \u{FFFD}link\u{FFFD}\n"
         );
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -104,6 +104,6 @@ mod tests {
     fn names_are_sanitized() {
         let mut s = Sources::default();
         let i = s.intern("evil\x1b]0;x\x07pod", "c\u{202E}");
-        assert_eq!(s.get(i).unwrap().label(), "evilpod/c");
+        assert_eq!(s.get(i).unwrap().label(), "evil\u{FFFD}pod/c\u{FFFD}");
     }
 }

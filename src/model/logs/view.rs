@@ -290,6 +290,7 @@ mod tests {
                 source: src,
                 text: format!("line {i}"),
                 kind: LineKind::Normal,
+                cut_from: None,
             });
         }
         b

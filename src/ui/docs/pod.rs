@@ -108,15 +108,20 @@ pub fn pod_doc(app: &App, data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Doc 
                 ],
             },
             Some(k) => {
-                let value = match &app.revealed {
-                    Some((s, rk, v)) if *s == secret && *rk == k => (v.clone(), Role::Warning),
-                    _ => (MASK.to_string(), Role::Dim),
-                };
-                vec![
-                    (format!("  {} [{k}] = ", secret.name), Role::Text),
-                    value,
-                    (via, Role::Dim),
-                ]
+                let shown = app
+                    .revealed
+                    .as_ref()
+                    .and_then(|r| r.shown(&app.view().screen, &secret, &k, app.now()));
+                let mut line = vec![(format!("  {} [{k}] = ", secret.name), Role::Text)];
+                match shown {
+                    Some((v, left)) => {
+                        line.push((v.to_string(), Role::Warning));
+                        line.push((format!("  (hidden in {left}s)"), Role::Dim));
+                    }
+                    None => line.push((MASK.to_string(), Role::Dim)),
+                }
+                line.push((via, Role::Dim));
+                line
             }
         };
         doc.selectable_line(line);

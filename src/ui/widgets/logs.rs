@@ -125,7 +125,7 @@ mod tests {
         let view = log_view(&b, &state, 5, 100);
         let t = render(&view, 100, 5);
         let theme = Theme::builtin();
-        assert_eq!(row(&t, 0).trim_end(), "web-1/app GET /x 200");
+        assert_eq!(row(&t, 0).trim_end(), "web-1/app \u{FFFD}GET /x 200");
         assert_eq!(row(&t, 1).trim_end(), "api-7/srv ERROR timeout");
         assert_eq!(
             row(&t, 2).trim_end(),
@@ -241,7 +241,10 @@ mod tests {
         for payload in ["pwned", "http://evil", "aGk=", "dcs-payload"] {
             assert!(!out.contains(payload), "{payload} reached the terminal");
         }
-        assert!(out.contains("link") && out.contains("overwrite"));
+        assert!(
+            out.contains("link") && out.contains("over\u{FFFD}write"),
+            "{out:?}"
+        );
     }
 
     #[test]
