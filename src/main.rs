@@ -90,14 +90,14 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
     };
     let conn = connect(&connect_opts).await?;
 
-    let (keymap, keymap_problem) =
-        load_config("keymap.toml", |user| Keymap::load(&cli.keymap, user));
+    let (keymap, mut problems) =
+        load_config("keymap.toml", |user| Keymap::load_all(&cli.keymap, user));
     let depth = ColorDepth::detect();
-    let (theme, theme_problem) =
-        load_config("theme.toml", |user| Theme::load(&cli.theme, user, depth));
-    let startup_message = keymap_problem
-        .or(theme_problem)
-        .map(|p| format!("{p} (using the defaults)"));
+    let (theme, mut theme_problems) = load_config("theme.toml", |user| {
+        Theme::load_all(&cli.theme, user, depth)
+    });
+    problems.append(&mut theme_problems);
+    let startup_message = config::problems_line(&problems);
 
     let result = run::run(
         conn,
@@ -119,18 +119,24 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-/// Reads an optional user file from the config dir and hands it to `load`.
+/// Reads an optional user file from the config dir and hands it to `load`;
+/// a file that cannot be read is reported with the rest.
 fn load_config<T>(
     name: &str,
-    load: impl FnOnce(Option<(&str, &str)>) -> (T, Option<config::ConfigError>),
-) -> (T, Option<config::ConfigError>) {
-    let path = config::config_dir().map(|d| d.join(name));
-    let text = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
-    let shown = path
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    load(text.as_deref().map(|t| (shown.as_str(), t)))
+    load: impl FnOnce(Option<(&str, &str)>) -> (T, Vec<config::ConfigError>),
+) -> (T, Vec<config::ConfigError>) {
+    let Some(path) = config::config_dir().map(|d| d.join(name)) else {
+        return load(None);
+    };
+    let shown = path.display().to_string();
+    match config::read_user_file(&path) {
+        Ok(text) => load(text.as_deref().map(|t| (shown.as_str(), t))),
+        Err(e) => {
+            let (value, mut problems) = load(None);
+            problems.insert(0, e);
+            (value, problems)
+        }
+    }
 }
 
 /// Logs go to a file (never the terminal the UI owns), only when asked for

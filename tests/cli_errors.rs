@@ -199,7 +199,12 @@ fn hostile_context_names_are_not_echoed_raw() {
         ],
         &[],
     );
-    assert_one_clear_line(code, &out, &err, "context \"evil\" not found");
+    assert_one_clear_line(
+        code,
+        &out,
+        &err,
+        "context \"\u{FFFD}evil\u{FFFD}\" not found",
+    );
 }
 
 /// Bad config files are reported as one `file:line: reason` and the

@@ -181,19 +181,30 @@ impl Keymap {
     }
 
     /// Loads `name` (a shipped keymap) and then the user's file, if any.
-    /// Errors in the user's file are returned alongside the defaults.
+    /// Errors in the user's file are returned alongside the defaults (the
+    /// first; [`Keymap::load_all`] has every one).
     pub fn load(name: &str, user_file: Option<(&str, &str)>) -> (Self, Option<ConfigError>) {
+        let (keymap, problems) = Self::load_all(name, user_file);
+        (keymap, problems.into_iter().next())
+    }
+
+    /// Like [`Keymap::load`], with every problem found: a file with three
+    /// mistakes is fixed in one go, not in three restarts. A user file with
+    /// any mistake is not applied at all (the defaults apply).
+    pub fn load_all(name: &str, user_file: Option<(&str, &str)>) -> (Self, Vec<ConfigError>) {
         let mut layers: Vec<(&str, &str)> = vec![("keymaps/default.toml", DEFAULT)];
-        let mut problem = None;
+        let mut problems = Vec::new();
         let mut base = name.to_string();
+        let mut user_parses = false;
         if let Some((file, text)) = user_file {
             match toml::from_str::<File>(text) {
                 Ok(f) => {
+                    user_parses = true;
                     if let Some(b) = f.base {
                         base = b;
                     }
                 }
-                Err(e) => problem = Some(ConfigError::from_toml(file, text, &e)),
+                Err(e) => problems.push(ConfigError::from_toml(file, text, &e)),
             }
         }
         match SHIPPED.iter().find(|(n, _)| *n == base) {
@@ -201,38 +212,58 @@ impl Keymap {
             Some((n, text)) => {
                 layers.push((if *n == "vim" { "keymaps/vim.toml" } else { n }, text))
             }
-            None => {
-                problem.get_or_insert(ConfigError {
-                    file: user_file.map_or("--keymap", |(f, _)| f).to_string(),
-                    line: 1,
-                    reason: format!("unknown keymap \"{base}\" (shipped: default, vim)"),
-                });
-            }
+            None => problems.push(ConfigError {
+                file: user_file.map_or("--keymap", |(f, _)| f).to_string(),
+                line: 1,
+                reason: format!("unknown keymap \"{base}\" (shipped: default, vim)"),
+            }),
         }
-        let shipped = match Self::from_layers(&layers) {
-            Ok(k) => k,
-            Err(e) => return (Self::builtin(), Some(e)),
-        };
-        match user_file {
-            Some(user) if problem.is_none() => {
-                layers.push(user);
-                match Self::from_layers(&layers) {
-                    Ok(k) => (k, None),
-                    Err(e) => (shipped, Some(e)),
-                }
-            }
-            _ => (shipped, problem),
+        let (shipped, mut errors) = Self::from_layers_all(&layers);
+        if !errors.is_empty() {
+            problems.append(&mut errors);
+            return (Self::builtin(), problems);
         }
+        if let (Some(user), true) = (user_file, user_parses) {
+            layers.push(user);
+            let (keymap, mut errors) = Self::from_layers_all(&layers);
+            if errors.is_empty() && problems.is_empty() {
+                return (keymap, problems);
+            }
+            problems.append(&mut errors);
+        }
+        (shipped, problems)
     }
 
     /// Later layers override earlier ones key by key.
     pub fn from_layers(layers: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        let (keymap, problems) = Self::from_layers_all(layers);
+        match problems.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(keymap),
+        }
+    }
+
+    /// [`Keymap::from_layers`] with every binding that cannot be resolved
+    /// reported (and left out).
+    fn from_layers_all(layers: &[(&str, &str)]) -> (Self, Vec<ConfigError>) {
         let mut bindings: Vec<Binding> = Vec::new();
+        let mut problems = Vec::new();
         for (file, text) in layers {
-            let parsed: File =
-                toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
+            let parsed: File = match toml::from_str(text) {
+                Ok(p) => p,
+                Err(e) => {
+                    problems.push(ConfigError::from_toml(file, text, &e));
+                    continue;
+                }
+            };
             for raw in parsed.bind {
-                let binding = resolve(file, text, raw)?;
+                let binding = match resolve(file, text, raw) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        problems.push(e);
+                        continue;
+                    }
+                };
                 for b in &mut bindings {
                     b.keys.retain(|k| !binding.keys.contains(k));
                 }
@@ -250,7 +281,7 @@ impl Keymap {
             .iter()
             .flat_map(|b| b.keys.iter().map(move |k| (*k, b.action)))
             .collect();
-        Ok(Keymap { bindings, lookup })
+        (Keymap { bindings, lookup }, problems)
     }
 }
 
@@ -340,6 +371,24 @@ mod tests {
         assert_eq!(problem.unwrap().line, 2);
         let (_, problem) = Keymap::load("default", Some(("k.toml", "bind = 3\nwhat")));
         assert!(problem.is_some());
+    }
+
+    #[test]
+    fn every_mistake_in_a_file_is_reported_at_once() {
+        let user = "[[bind]]\nkeys = [\"x\"]\naction = \"explode\"\n\n[[bind]]\nkeys = [\"y\"]\naction = \"quit\"\n\n[[bind]]\nkeys = [\"ctrl-\"]\naction = \"quit\"\n";
+        let (k, problems) = Keymap::load_all("default", Some(("keymap.toml", user)));
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 10], "{problems:?}");
+        // Nothing of a file with mistakes applies: `y` keeps its default.
+        assert_eq!(
+            k.action_for(&key('y')),
+            Keymap::builtin().action_for(&key('y'))
+        );
+        let (_, problems) = Keymap::load_all(
+            "nope",
+            Some(("k.toml", "[[bind]]\nkeys = [\"x\"]\naction = \"boom\"\n")),
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
     #[test]

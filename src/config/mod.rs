@@ -69,6 +69,42 @@ impl ConfigError {
     }
 }
 
+/// Reads a user's config file: `Ok(None)` when there is none. A file that
+/// exists but cannot be used (not UTF-8, unreadable) is a mistake like any
+/// other, located for the operator, never silently skipped.
+pub fn read_user_file(path: &std::path::Path) -> Result<Option<String>, ConfigError> {
+    let shown = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError {
+                file: shown,
+                line: 1,
+                reason: format!("cannot read: {e}"),
+            })
+        }
+    };
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = line_of(&String::from_utf8_lossy(&e.as_bytes()[..at]), at);
+        ConfigError {
+            file: shown,
+            line,
+            reason: format!("not UTF-8 at byte {at}"),
+        }
+    })
+}
+
+/// Every problem of the user's files on one status line.
+pub fn problems_line(problems: &[ConfigError]) -> Option<String> {
+    if problems.is_empty() {
+        return None;
+    }
+    let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    Some(format!("{} (using the defaults)", all.join("; ")))
+}
+
 fn one_line(text: &str) -> String {
     crate::model::sanitize::clean(&text.replace(['\n', '\r'], " ")).into_owned()
 }
@@ -86,6 +122,35 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_a_located_mistake() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        std::fs::write(&path, b"[[bind]]\nkeys = [\"q\"]\n# caf\xe9\n").unwrap();
+        let e = read_user_file(&path).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}:3: not UTF-8 at byte 27", path.display())
+        );
+        assert_eq!(read_user_file(&dir.path().join("none.toml")), Ok(None));
+        std::fs::write(&path, "ok = 1\n").unwrap();
+        assert_eq!(read_user_file(&path), Ok(Some("ok = 1\n".into())));
+    }
+
+    #[test]
+    fn every_problem_is_on_the_status_line() {
+        let p = |line| ConfigError {
+            file: "k.toml".into(),
+            line,
+            reason: "bad".into(),
+        };
+        assert_eq!(problems_line(&[]), None);
+        assert_eq!(
+            problems_line(&[p(2), p(5)]).as_deref(),
+            Some("k.toml:2: bad; k.toml:5: bad (using the defaults)")
+        );
+    }
 
     #[test]
     fn toml_errors_are_one_line() {

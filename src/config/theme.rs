@@ -96,17 +96,32 @@ impl Theme {
         user_file: Option<(&str, &str)>,
         depth: ColorDepth,
     ) -> (Self, Option<ConfigError>) {
+        let (theme, problems) = Self::load_all(name, user_file, depth);
+        (theme, problems.into_iter().next())
+    }
+
+    /// Like [`Theme::load`], with every problem found. A user file with any
+    /// mistake is not applied at all.
+    pub fn load_all(
+        name: &str,
+        user_file: Option<(&str, &str)>,
+        depth: ColorDepth,
+    ) -> (Self, Vec<ConfigError>) {
         let mut theme = Theme {
             name: "dark".into(),
             colors: BTreeMap::new(),
             depth,
         };
-        let mut problem = None;
+        let mut problems = Vec::new();
         // The default theme underlies every other, so a theme that leaves a
         // role out still draws it.
-        if let Err(e) = theme.apply("themes/dark.toml", DARK) {
-            problem = Some(e);
-        }
+        problems.extend(
+            theme
+                .apply("themes/dark.toml", DARK)
+                .err()
+                .into_iter()
+                .flatten(),
+        );
         let mut base = name.to_string();
         let user = user_file.and_then(|(file, text)| match toml::from_str::<File>(text) {
             Ok(f) => {
@@ -116,16 +131,14 @@ impl Theme {
                 Some((file, text))
             }
             Err(e) => {
-                problem = Some(ConfigError::from_toml(file, text, &e));
+                problems.push(ConfigError::from_toml(file, text, &e));
                 None
             }
         });
         match SHIPPED.iter().find(|(n, _)| *n == base) {
             Some((n, text)) => {
                 if *n != "dark" {
-                    if let Err(e) = theme.apply(n, text) {
-                        problem.get_or_insert(e);
-                    }
+                    problems.extend(theme.apply(n, text).err().into_iter().flatten());
                 }
                 theme.name = n.to_string();
             }
@@ -135,7 +148,7 @@ impl Theme {
                     .map(|(n, _)| *n)
                     .collect::<Vec<_>>()
                     .join(", ");
-                problem.get_or_insert(ConfigError {
+                problems.push(ConfigError {
                     file: user_file.map_or("--theme", |(f, _)| f).into(),
                     line: 1,
                     reason: format!("unknown theme \"{base}\" (shipped: {names})"),
@@ -144,17 +157,19 @@ impl Theme {
         }
         if let Some((file, text)) = user {
             let before = theme.clone();
-            if let Err(e) = theme.apply(file, text) {
+            if let Err(mut errors) = theme.apply(file, text) {
                 theme = before;
-                problem.get_or_insert(e);
+                problems.append(&mut errors);
             }
         }
-        (theme, problem)
+        (theme, problems)
     }
 
-    fn apply(&mut self, file: &str, text: &str) -> Result<(), ConfigError> {
+    /// Applies a file's colours; on any mistake, every mistake in it.
+    fn apply(&mut self, file: &str, text: &str) -> Result<(), Vec<ConfigError>> {
         let parsed: File =
-            toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
+            toml::from_str(text).map_err(|e| vec![ConfigError::from_toml(file, text, &e)])?;
+        let mut problems = Vec::new();
         for (role, value) in parsed.colors {
             let err = |reason: String| ConfigError {
                 file: file.into(),
@@ -162,15 +177,26 @@ impl Theme {
                 reason,
             };
             let Some(role) = ROLES.iter().find(|r| **r == role) else {
-                return Err(err(format!(
+                problems.push(err(format!(
                     "unknown colour role \"{role}\" (roles: {})",
                     ROLES.join(", ")
                 )));
+                continue;
             };
-            let color = parse_color(value.get_ref()).map_err(err)?;
-            self.colors.insert(role, color);
+            match parse_color(value.get_ref()) {
+                Ok(color) => {
+                    self.colors.insert(role, color);
+                }
+                Err(reason) => problems.push(err(reason)),
+            }
         }
-        Ok(())
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            // Sorted by line: the order the operator reads the file in.
+            problems.sort_by_key(|p| p.line);
+            Err(problems)
+        }
     }
 
     fn color(&self, role: &str) -> Color {
@@ -391,6 +417,21 @@ mod tests {
             ColorDepth::TrueColor,
         );
         assert!(p.unwrap().reason.contains("unknown colour role"));
+    }
+
+    #[test]
+    fn every_mistake_in_a_theme_is_reported_at_once() {
+        let (theme, problems) = Theme::load_all(
+            "dark",
+            Some((
+                "t.toml",
+                "[colors]\nfoo = \"red\"\nfailed = \"red\"\nok = \"#12\"\n",
+            )),
+            ColorDepth::TrueColor,
+        );
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 4], "{problems:?}");
+        assert_eq!(theme.failed(), Theme::builtin().failed(), "nothing applied");
     }
 
     #[test]
