@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use kockpit::app::data::Data;
 use kockpit::app::effects::{self, Done};
 use kockpit::app::reveal::SecretValue;
-use kockpit::app::state::{App, ClusterInfo, Mode, ObjKey, Screen};
+use kockpit::app::state::{App, ClusterInfo, Kind, Mode, ObjKey, Screen};
 use kockpit::app::update::{key_to_msg, update, Effect};
 use kockpit::config::keymap::Keymap;
 use kockpit::config::theme::Theme;
@@ -101,7 +101,7 @@ fn pods_screen() {
     let data = fixtures();
     let mut app = app(&data);
     press(&mut app, &data, "3");
-    assert_eq!(app.view().screen, Screen::Pods);
+    assert_eq!(app.view().screen, Screen::List(Kind::Pods));
     insta::assert_snapshot!(screen(&mut app, &data));
 }
 
@@ -123,13 +123,13 @@ fn enter_on_a_deployment_shows_its_pods_and_esc_goes_back() {
     let mut app = app(&data);
     // Rows sort by name: api, frontend-blue, worker.
     press(&mut app, &data, "jj\n");
-    assert_eq!(app.view().screen, Screen::Pods);
+    assert_eq!(app.view().screen, Screen::List(Kind::Pods));
     assert_eq!(app.view().visible.len(), 3, "worker has three pods");
     let text = screen(&mut app, &data);
     assert!(text.contains("pods(deploy/worker)[3]"), "{text}");
     assert!(!text.contains("api-7d9f"), "{text}");
     press(&mut app, &data, "\u{1b}");
-    assert_eq!(app.view().screen, Screen::Deployments);
+    assert_eq!(app.view().screen, Screen::List(Kind::Deployments));
     assert_eq!(app.view().selected, 2, "selection kept on worker");
 }
 
@@ -171,11 +171,11 @@ fn command_mode_switches_views_completes_and_rescopes() {
     let data = fixtures();
     let mut app = app(&data);
     press(&mut app, &data, ":po\n");
-    assert_eq!(app.view().screen, Screen::Pods);
+    assert_eq!(app.view().screen, Screen::List(Kind::Pods));
     press(&mut app, &data, ":dep\t");
     assert_eq!(app.input, "deploy ");
     press(&mut app, &data, "\n");
-    assert_eq!(app.view().screen, Screen::Deployments);
+    assert_eq!(app.view().screen, Screen::List(Kind::Deployments));
     let effects = press(&mut app, &data, ":ns kube-system\n");
     assert_eq!(
         effects.last(),
@@ -291,7 +291,7 @@ fn events_screen_lists_warnings_first() {
     press(&mut app, &data, "\n");
     assert_eq!(
         app.view().screen,
-        Screen::Pod(ObjKey::new("shop", "worker-6c8d7e9f1-new01"))
+        Screen::Detail(Kind::Pods, ObjKey::new("shop", "worker-6c8d7e9f1-new01"))
     );
 }
 
@@ -302,7 +302,7 @@ fn pod_detail_masks_secrets_and_reveals_one_key_at_a_time() {
     press(&mut app, &data, "3\n");
     assert_eq!(
         app.view().screen,
-        Screen::Pod(ObjKey::new("shop", "api-7d9f8b6c5d-abcde"))
+        Screen::Detail(Kind::Pods, ObjKey::new("shop", "api-7d9f8b6c5d-abcde"))
     );
     let text = screen_sized(&mut app, &data, W, 30);
     assert!(text.contains("db [password] = ••••••••"), "{text}");
@@ -357,7 +357,7 @@ fn deployment_detail_shows_the_rollout_tree_and_its_events() {
     press(&mut app, &data, "d");
     assert_eq!(
         app.view().screen,
-        Screen::Deployment(ObjKey::new("shop", "api"))
+        Screen::Detail(Kind::Deployments, ObjKey::new("shop", "api"))
     );
     let text = screen_sized(&mut app, &data, W, 32);
     assert!(text.contains("api-7d9f8b6c5d"), "{text}");
@@ -402,7 +402,7 @@ fn logs_keys_become_log_commands_and_esc_leaves() {
     press(&mut app, &data, ":since soon\n");
     assert!(app.flash.as_ref().is_some_and(|f| f.error));
     press(&mut app, &data, "\u{1b}");
-    assert_eq!(app.view().screen, Screen::Deployments);
+    assert_eq!(app.view().screen, Screen::List(Kind::Deployments));
 }
 
 #[test]
@@ -417,7 +417,10 @@ fn hpa_table_shows_every_metric_and_the_chart_opens() {
     assert!(!text.contains("<unknown>"), "{text}");
     insta::assert_snapshot!(text);
     press(&mut app, &data, "\n");
-    assert_eq!(app.view().screen, Screen::Hpa(ObjKey::new("shop", "api")));
+    assert_eq!(
+        app.view().screen,
+        Screen::Detail(Kind::Hpas, ObjKey::new("shop", "api"))
+    );
     let text = screen_sized(&mut app, &data, W, 32);
     assert!(text.contains("TooManyReplicas"), "{text}");
 }
@@ -963,7 +966,7 @@ mod write_side {
         );
         // Hidden, the countdown stays in the header while navigating.
         press(&mut app, &data, "\u{1b}\u{1b}3");
-        assert_eq!(app.view().screen, Screen::Pods);
+        assert_eq!(app.view().screen, Screen::List(Kind::Pods));
         let text = screen(&mut app, &data);
         assert!(
             text.contains("⛨ the rollout of shop/api: 4m47s left (ctrl-g)"),

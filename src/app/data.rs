@@ -5,69 +5,106 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Event, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::core::v1::Event;
 use kube::runtime::reflector::Store;
 
+use crate::cluster::kinds::{kinds_list, Related};
+pub use crate::cluster::kinds::{DetailView, Item, Resource};
 use crate::cluster::metrics::PodUsage;
 use crate::cluster::{Kind, Stores};
 use crate::model::cached::Pod;
-use crate::model::events::{event_row, EventRow};
 use crate::model::history::HpaHistory;
-use crate::model::hpa::{hpa_row, HpaRow};
-use crate::model::rows::{deployment_row, pod_row, DeploymentRow, PodRow};
 
-/// A row with the object it came from and the text `/` searches.
-#[derive(Clone, Debug)]
-pub struct Item<R, K> {
-    pub row: R,
-    pub obj: Arc<K>,
-    pub search: String,
+/// Something done with one kind's rows, whatever its row type: the list
+/// screens reach their rows through this (`Data::visit`).
+pub trait Visit {
+    type Out;
+    fn visit<R: Resource>(self, items: &[Item<R::Row, R::Api>]) -> Self::Out;
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct Data {
-    pub deployments: Vec<Item<DeploymentRow, Deployment>>,
-    pub pods: Vec<Item<PodRow, Pod>>,
-    pub events: Vec<Item<EventRow, Event>>,
-    /// `events` holds every event, not only the Warnings kept in the
-    /// background (see `cluster::event_scope`).
-    pub events_complete: bool,
-    pub replicasets: Vec<Arc<ReplicaSet>>,
-    pub hpas: Vec<Item<HpaRow, HorizontalPodAutoscaler>>,
-    /// Replicas and metrics of every HPA since kockpit started, for charts.
-    pub hpa_history: HpaHistory,
-    pub services: Vec<Arc<Service>>,
-    pub endpointslices: Vec<Arc<EndpointSlice>>,
-    /// CPU and memory per (namespace, pod), when the cluster serves metrics.
-    pub usage: HashMap<(String, String), PodUsage>,
+/// A kind's rows, typed.
+pub type Items<R> = Vec<Item<<R as Resource>::Row, <R as Resource>::Api>>;
+
+/// The rows of kind `R`, found by type (`Data::with`).
+pub trait Rows<R: Resource> {
+    fn rows_mut(&mut self) -> &mut Items<R>;
 }
+
+macro_rules! define_data {
+    (
+        listed { $($lk:ident $lf:ident $m:ident::$r:ident,)* }
+        cached { $($ck:ident $cf:ident $ct:ty,)* }
+    ) => {
+        /// One field per watched kind: rows for the listed ones, the
+        /// objects for the others.
+        #[derive(Clone, Debug, Default)]
+        pub struct Data {
+            $(pub $lf: Items<crate::cluster::kinds::$m::$r>,)*
+            $(pub $cf: Vec<Arc<$ct>>,)*
+            /// `events` holds every event, not only the Warnings kept in the
+            /// background (see `cluster::event_scope`).
+            pub events_complete: bool,
+            /// Replicas and metrics of every HPA since kockpit started, for charts.
+            pub hpa_history: HpaHistory,
+            /// CPU and memory per (namespace, pod), when the cluster serves metrics.
+            pub usage: HashMap<(String, String), PodUsage>,
+        }
+
+        impl Data {
+            /// Reads one kind's store again; returns the rows built afresh.
+            fn reload(&mut self, kind: Kind, stores: &Stores) -> Vec<usize> {
+                match kind {
+                    $(Kind::$lk => rebuild::<crate::cluster::kinds::$m::$r>(&mut self.$lf, sorted(&stores.$lf)),)*
+                    $(Kind::$ck => {
+                        self.$cf = sorted(&stores.$cf);
+                        Vec::new()
+                    })*
+                    Kind::Metrics | Kind::Health => Vec::new(),
+                }
+            }
+
+            /// Runs `v` over the rows of `kind`; `None` for kinds without a list.
+            pub fn visit<V: Visit>(&self, kind: Kind, v: V) -> Option<V::Out> {
+                match kind {
+                    $(Kind::$lk => Some(v.visit::<crate::cluster::kinds::$m::$r>(&self.$lf)),)*
+                    $(Kind::$ck)|* | Kind::Metrics | Kind::Health => None,
+                }
+            }
+        }
+
+        $(impl Rows<crate::cluster::kinds::$m::$r> for Data {
+            fn rows_mut(&mut self) -> &mut Items<crate::cluster::kinds::$m::$r> {
+                &mut self.$lf
+            }
+        })*
+    };
+}
+
+kinds_list!(define_data);
 
 impl Data {
     pub fn refresh(&mut self, kind: Kind, stores: &Stores) {
+        let fresh = self.reload(kind, stores);
+        // What some kinds add to their rows.
         match kind {
-            Kind::Deployments => {
-                self.deployments = items(
-                    sorted(&stores.deployments),
-                    deployment_row,
-                    deployment_search,
-                )
-            }
-            Kind::Pods => self.refresh_pods(sorted(&stores.pods)),
-            Kind::Events => {
-                self.events = items(sorted(&stores.events), event_row, event_search);
-                self.events_complete = stores.event_scope.complete();
-            }
-            Kind::ReplicaSets => self.replicasets = sorted(&stores.replicasets),
-            Kind::Hpas => self.set_hpas(sorted(&stores.hpas), chrono::Utc::now()),
-            Kind::Services => self.services = sorted(&stores.services),
-            Kind::EndpointSlices => self.endpointslices = sorted(&stores.endpointslices),
+            Kind::Pods => self.add_usage(&fresh),
+            Kind::Events => self.events_complete = stores.event_scope.complete(),
+            Kind::Hpas => self.record_hpas(chrono::Utc::now()),
             Kind::Metrics => {
                 if let Some(usage) = stores.usage.take() {
                     self.set_usage(usage);
                 }
             }
-            Kind::Health => {}
+            _ => {}
+        }
+    }
+
+    /// What a detail reads besides its own object.
+    pub fn related(&self) -> Related<'_> {
+        Related {
+            pods: &self.pods,
+            events: &self.events,
+            events_complete: self.events_complete,
         }
     }
 
@@ -78,62 +115,43 @@ impl Data {
             .into_iter()
             .map(|it| it.obj)
             .collect();
-        self.refresh_pods(pods);
-    }
-
-    fn refresh_pods(&mut self, pods: Vec<Arc<Pod>>) {
         self.set_pods(pods);
     }
 
-    /// Replaces the pod rows. The store hands back the same `Arc` for an
-    /// object that did not change, so only changed pods are re-derived: a
-    /// burst of 100 changes among 10,000 pods costs 100 rows, not 10,000.
+    /// Replaces the pod rows; only changed pods are re-derived (`rebuild`).
     pub fn set_pods(&mut self, pods: Vec<Arc<Pod>>) {
-        let mut old: HashMap<*const Pod, Item<PodRow, Pod>> = std::mem::take(&mut self.pods)
-            .into_iter()
-            .map(|it| (Arc::as_ptr(&it.obj), it))
-            .collect();
-        let usage = &self.usage;
-        self.pods = pods
-            .into_iter()
-            .map(|obj| {
-                if let Some(item) = old.remove(&Arc::as_ptr(&obj)) {
-                    return item;
-                }
-                let mut row = pod_row(&obj);
-                if let Some(u) = usage.get(&(row.namespace.clone(), row.name.clone())) {
-                    row.cpu = Some(u.cpu_cores);
-                    row.memory = Some(u.memory_bytes);
-                }
-                Item {
-                    search: pod_search(&row),
-                    row,
-                    obj,
-                }
-            })
-            .collect();
+        let fresh = rebuild::<crate::cluster::kinds::pod::Pods>(&mut self.pods, pods);
+        self.add_usage(&fresh);
+    }
+
+    fn add_usage(&mut self, fresh: &[usize]) {
+        for i in fresh {
+            let Some(row) = self.pods.get_mut(*i).map(|it| &mut it.row) else {
+                continue;
+            };
+            if let Some(u) = self.usage.get(&(row.namespace.clone(), row.name.clone())) {
+                row.cpu = Some(u.cpu_cores);
+                row.memory = Some(u.memory_bytes);
+            }
+        }
     }
 
     /// For tests and benches: rows straight from objects.
     pub fn from_objects(deployments: Vec<Deployment>, pods: Vec<Pod>) -> Self {
-        let mut data = Data {
-            deployments: items(
-                deployments.into_iter().map(Arc::new).collect(),
-                deployment_row,
-                deployment_search,
-            ),
-            ..Data::default()
-        };
-        data.refresh_pods(pods.into_iter().map(Arc::new).collect());
+        let mut data = Data::default();
+        rebuild::<crate::cluster::kinds::deployment::Deployments>(
+            &mut data.deployments,
+            deployments.into_iter().map(Arc::new).collect(),
+        );
+        data.set_pods(pods.into_iter().map(Arc::new).collect());
         data
     }
 
     /// A complete set of events.
     pub fn with_events(mut self, events: Vec<Event>) -> Self {
-        self.events = items(
+        rebuild::<crate::cluster::kinds::event::Events>(
+            &mut self.events,
             events.into_iter().map(Arc::new).collect(),
-            event_row,
-            event_search,
         );
         self.events_complete = true;
         self
@@ -141,6 +159,18 @@ impl Data {
 
     pub fn with_replicasets(mut self, rss: Vec<ReplicaSet>) -> Self {
         self.replicasets = rss.into_iter().map(Arc::new).collect();
+        self
+    }
+
+    /// For tests and benches: rows of any listed kind straight from objects.
+    pub fn with<R: Resource>(mut self, objs: Vec<R::Api>) -> Self
+    where
+        Self: Rows<R>,
+    {
+        rebuild::<R>(
+            Rows::<R>::rows_mut(&mut self),
+            objs.into_iter().map(Arc::new).collect(),
+        );
         self
     }
 
@@ -159,7 +189,11 @@ impl Data {
         hpas: Vec<Arc<HorizontalPodAutoscaler>>,
         at: chrono::DateTime<chrono::Utc>,
     ) {
-        self.hpas = items(hpas, hpa_row, hpa_search);
+        rebuild::<crate::cluster::kinds::hpa::Hpas>(&mut self.hpas, hpas);
+        self.record_hpas(at);
+    }
+
+    fn record_hpas(&mut self, at: chrono::DateTime<chrono::Utc>) {
         for it in &self.hpas {
             self.hpa_history.record_row(&it.row, at);
         }
@@ -174,32 +208,6 @@ impl Data {
         }
         changed
     }
-}
-
-fn deployment_search(r: &DeploymentRow) -> String {
-    format!(
-        "{}/{} {} {} {} {}",
-        r.namespace, r.name, r.ready, r.images, r.status, r.status_message
-    )
-}
-
-fn pod_search(r: &PodRow) -> String {
-    format!(
-        "{}/{} {} {} {} {}",
-        r.namespace, r.name, r.ready, r.status, r.node, r.owner
-    )
-}
-
-fn hpa_search(r: &HpaRow) -> String {
-    format!("{}/{} {} {}", r.namespace, r.name, r.reference, r.targets)
-}
-
-fn event_search(r: &EventRow) -> String {
-    let ty = if r.warning { "Warning" } else { "Normal" };
-    format!(
-        "{} {} {} {} {}",
-        r.namespace, ty, r.reason, r.object, r.message
-    )
 }
 
 /// A stable base order so equal sort keys never shuffle between updates.
@@ -217,15 +225,31 @@ where
     objs
 }
 
-fn items<K, R>(objs: Vec<Arc<K>>, row: fn(&K) -> R, search: fn(&R) -> String) -> Vec<Item<R, K>> {
-    objs.into_iter()
-        .map(|obj| {
-            let row = row(&obj);
+/// Replaces a kind's rows. The store hands back the same `Arc` for an
+/// object that did not change, so only changed objects are re-derived: a
+/// burst of 100 changes among 10,000 pods costs 100 rows, not 10,000.
+/// Returns the indices of the rows built afresh.
+fn rebuild<R: Resource>(items: &mut Items<R>, objs: Vec<Arc<R::Api>>) -> Vec<usize> {
+    let mut old: HashMap<*const R::Api, Item<R::Row, R::Api>> = std::mem::take(items)
+        .into_iter()
+        .map(|it| (Arc::as_ptr(&it.obj), it))
+        .collect();
+    let mut fresh = Vec::new();
+    *items = objs
+        .into_iter()
+        .enumerate()
+        .map(|(i, obj)| {
+            if let Some(item) = old.remove(&Arc::as_ptr(&obj)) {
+                return item;
+            }
+            fresh.push(i);
+            let row = R::row(&obj);
             Item {
-                search: search(&row),
+                search: R::search(&row),
                 row,
                 obj,
             }
         })
-        .collect()
+        .collect();
+    fresh
 }

@@ -62,11 +62,11 @@ mod tests {
     use crossterm::event::KeyModifiers;
 
     use super::*;
-    use crate::app::state::{ClusterInfo, Screen, View};
+    use crate::app::state::{ClusterInfo, Kind, Screen, View};
 
     fn app_on_pods(rows: usize, selected: usize, offset: usize) -> App {
         let mut app = App::new(ClusterInfo::default(), Some("shop".into()), "shop".into());
-        let mut view = View::new(Screen::Pods);
+        let mut view = View::new(Screen::List(Kind::Pods));
         view.visible = (0..rows).collect();
         view.selected = selected;
         view.offset = offset;

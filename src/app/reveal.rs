@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::state::{App, Flash, ObjKey, Screen};
+use super::state::{App, Flash, Kind, ObjKey, Screen};
 
 /// How long a revealed value stays on screen.
 pub const REVEAL_SECS: i64 = 30;
@@ -50,7 +50,7 @@ impl Revealed {
         key: &str,
         now: DateTime<Utc>,
     ) -> Option<(&str, i64)> {
-        let here = matches!(screen, Screen::Pod(p) if *p == self.page);
+        let here = matches!(screen, Screen::Detail(Kind::Pods, p) if *p == self.page);
         // Rounded up: the last second reads "1s", never "0s".
         let left = ((self.until - now).num_milliseconds() + 999) / 1000;
         (here && self.secret == *secret && self.key == key && now < self.until)
@@ -60,7 +60,7 @@ impl Revealed {
 
 /// The operator asked for `secret`'s `key` on the current page.
 pub fn ask(app: &mut App, secret: ObjKey, key: String) {
-    let Screen::Pod(page) = app.view().screen.clone() else {
+    let Screen::Detail(Kind::Pods, page) = app.view().screen.clone() else {
         return;
     };
     app.revealed = None;
@@ -72,7 +72,7 @@ pub fn arrived(app: &mut App, secret: ObjKey, key: String, value: SecretValue) {
     let Some(asked) = app.reveal_asked.take() else {
         return;
     };
-    let here = matches!(&app.view().screen, Screen::Pod(p) if *p == asked.page);
+    let here = matches!(&app.view().screen, Screen::Detail(Kind::Pods, p) if *p == asked.page);
     if !here || asked.secret != secret || asked.key != key {
         return;
     }
@@ -91,7 +91,7 @@ pub fn arrived(app: &mut App, secret: ObjKey, key: String, value: SecretValue) {
 pub fn expire(app: &mut App) -> bool {
     let now = app.now();
     let screen = app.view().screen.clone();
-    let on_page = |page: &ObjKey| matches!(&screen, Screen::Pod(p) if p == page);
+    let on_page = |page: &ObjKey| matches!(&screen, Screen::Detail(Kind::Pods, p) if p == page);
     if app.reveal_asked.as_ref().is_some_and(|a| !on_page(&a.page)) {
         app.reveal_asked = None;
     }
@@ -141,8 +141,10 @@ mod tests {
     fn on_pod(name: &str) -> App {
         let mut app = App::new(ClusterInfo::default(), Some("shop".into()), "shop".into());
         app.clock = Some(at(0));
-        app.views
-            .push(View::new(Screen::Pod(ObjKey::new("shop", name))));
+        app.views.push(View::new(Screen::Detail(
+            Kind::Pods,
+            ObjKey::new("shop", name),
+        )));
         app
     }
 
@@ -188,8 +190,10 @@ mod tests {
     fn another_pod_page_never_shows_it_and_leaving_the_page_ends_it() {
         let mut app = on_pod("api-1");
         reveal(&mut app);
-        app.views
-            .push(View::new(Screen::Pod(ObjKey::new("shop", "api-2"))));
+        app.views.push(View::new(Screen::Detail(
+            Kind::Pods,
+            ObjKey::new("shop", "api-2"),
+        )));
         assert_eq!(shown(&app), None, "a second pod's page shows the mask");
         assert!(expire(&mut app));
         app.views.pop();
@@ -202,8 +206,10 @@ mod tests {
         ask(&mut app, ObjKey::new("shop", "db"), "password".into());
         app.views.pop();
         expire(&mut app);
-        app.views
-            .push(View::new(Screen::Pod(ObjKey::new("shop", "api-1"))));
+        app.views.push(View::new(Screen::Detail(
+            Kind::Pods,
+            ObjKey::new("shop", "api-1"),
+        )));
         arrived(
             &mut app,
             ObjKey::new("shop", "db"),

@@ -282,13 +282,10 @@ pub fn liveness(w: &Watchers) -> Liveness {
     }
 }
 
-/// Screens that read every event; the rest (the overview) need only
-/// Warnings, which are always cached.
+/// Screens that read every event (the events list and every detail); the
+/// rest (the overview) need only Warnings, which are always cached.
 fn shows_all_events(screen: &Screen) -> bool {
-    matches!(
-        screen,
-        Screen::Events | Screen::Deployment(_) | Screen::Pod(_) | Screen::Hpa(_)
-    )
+    matches!(screen, Screen::List(Kind::Events) | Screen::Detail(..))
 }
 
 /// Of the failing kinds, the one heard from longest ago (never, first): the

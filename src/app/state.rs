@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::data::{Data, Item};
+use super::data::{Data, Item, Visit};
+pub use crate::cluster::kinds::Kind;
+use crate::cluster::kinds::Resource;
 use crate::model::filter::Filter;
 use crate::model::selector::Selector;
 use crate::model::table::TableRow;
@@ -27,14 +29,11 @@ impl ObjKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     Overview,
-    Deployments,
-    Pods,
-    Hpas,
-    Events,
-    /// Rollout detail of one deployment.
-    Deployment(ObjKey),
-    Pod(ObjKey),
-    Hpa(ObjKey),
+    /// The table of one kind (`Kind::LISTED`).
+    List(Kind),
+    /// One object of a kind: a deployment's rollout, a pod's page, an
+    /// autoscaler's chart, or the kind's own `Resource::detail`.
+    Detail(Kind, ObjKey),
     Logs,
 }
 
@@ -42,35 +41,25 @@ impl Screen {
     pub fn title(&self) -> &'static str {
         match self {
             Screen::Overview => "overview",
-            Screen::Deployments => "deployments",
-            Screen::Pods => "pods",
-            Screen::Hpas => "hpa",
-            Screen::Events => "events",
-            Screen::Deployment(_) => "deployment",
-            Screen::Pod(_) => "pod",
-            Screen::Hpa(_) => "hpa",
+            Screen::List(k) => k.listing().map_or(k.label(), |l| l.title),
+            Screen::Detail(k, _) => k.listing().map_or(k.label(), |l| l.detail_title),
             Screen::Logs => "logs",
         }
     }
 
     pub fn is_table(&self) -> bool {
-        matches!(
-            self,
-            Screen::Deployments | Screen::Pods | Screen::Hpas | Screen::Events
-        )
+        matches!(self, Screen::List(_))
     }
 
     /// The sort a table opens with: events warnings-first, others by name.
     pub fn default_sort(&self) -> Sort {
-        match self {
-            Screen::Events => Sort {
-                column: 2,
-                reverse: false,
-            },
-            _ => Sort {
-                column: 1,
-                reverse: false,
-            },
+        let column = match self {
+            Screen::List(k) => k.listing().map_or(1, |l| l.default_sort),
+            Screen::Overview | Screen::Detail(..) | Screen::Logs => 1,
+        };
+        Sort {
+            column,
+            reverse: false,
         }
     }
 }
@@ -243,12 +232,8 @@ impl App {
     pub fn refresh_visible(&mut self, data: &Data) {
         super::write::refresh_panels(self, data);
         for view in &mut self.views {
-            match view.screen {
-                Screen::Deployments => refresh_view(view, &data.deployments),
-                Screen::Pods => refresh_view(view, &data.pods),
-                Screen::Events => refresh_view(view, &data.events),
-                Screen::Hpas => refresh_view(view, &data.hpas),
-                _ => {}
+            if let Screen::List(kind) = view.screen {
+                data.visit(kind, RefreshView(view));
             }
         }
     }
@@ -256,6 +241,15 @@ impl App {
     /// The highlighted row's namespace and name, if any.
     pub fn selected_key(&self) -> Option<&(String, String)> {
         self.view().selected_key.as_ref()
+    }
+}
+
+struct RefreshView<'a>(&'a mut View);
+
+impl Visit for RefreshView<'_> {
+    type Out = ();
+    fn visit<R: Resource>(self, items: &[Item<R::Row, R::Api>]) {
+        refresh_view(self.0, items);
     }
 }
 

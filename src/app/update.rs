@@ -5,15 +5,15 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
-use super::data::Data;
-use super::state::{App, Flash, Mode, ObjKey, Owner, Screen, Sort, View};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use super::data::{Data, Item, Visit};
+use super::state::{App, Flash, Kind, Mode, ObjKey, Owner, Screen, Sort, View};
 use super::write;
+use crate::cluster::kinds::{DetailView, Enter, Resource};
 pub use crate::cluster::logs::selector_string;
 use crate::config::keymap::Keymap;
-use crate::model::events::EventRow;
 use crate::model::filter::Filter;
-use crate::model::hpa::HpaRow;
-use crate::model::rows::{DeploymentRow, PodRow};
 use crate::model::selector::Selector;
 use crate::model::table::TableRow;
 
@@ -82,11 +82,23 @@ pub struct LogRequest {
     pub label: String,
 }
 
-/// Commands `:` understands, for completion and help.
-pub const COMMANDS: [&str; 19] = [
-    "overview", "deploy", "pods", "hpa", "events", "logs", "hl", "since", "tail", "ns", "ctx",
-    "journal", "rollout", "history", "bg", "guard", "help", "quit", "q",
+/// Commands `:` understands besides the overview and the kinds' names.
+const OTHER_COMMANDS: [&str; 14] = [
+    "logs", "hl", "since", "tail", "ns", "ctx", "journal", "rollout", "history", "bg", "guard",
+    "help", "quit", "q",
 ];
+
+/// Commands `:` understands, for completion and help: the overview, each
+/// listed kind's first name, then the rest.
+pub fn commands() -> Vec<&'static str> {
+    let kinds = Kind::LISTED
+        .into_iter()
+        .filter_map(|k| k.listing().and_then(|l| l.aliases.first().copied()));
+    std::iter::once("overview")
+        .chain(kinds)
+        .chain(OTHER_COMMANDS)
+        .collect()
+}
 
 pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
     if ev.kind == KeyEventKind::Release {
@@ -230,10 +242,10 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
             app.input.clear();
         }
         Action::ViewOverview => switch(app, Screen::Overview),
-        Action::ViewDeployments => switch(app, Screen::Deployments),
-        Action::ViewPods => switch(app, Screen::Pods),
-        Action::ViewHpa => switch(app, Screen::Hpas),
-        Action::ViewEvents => switch(app, Screen::Events),
+        Action::ViewDeployments => switch(app, Screen::List(Kind::Deployments)),
+        Action::ViewPods => switch(app, Screen::List(Kind::Pods)),
+        Action::ViewHpa => switch(app, Screen::List(Kind::Hpas)),
+        Action::ViewEvents => switch(app, Screen::List(Kind::Events)),
         Action::ToggleAllNamespaces => {
             let target = if app.all_namespaces() {
                 Some(app.home_namespace.clone())
@@ -243,12 +255,11 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
             return rescope(app, target);
         }
         Action::SortNext => {
-            let count = match app.view().screen {
-                Screen::Deployments => DeploymentRow::COLUMNS.len(),
-                Screen::Pods => PodRow::COLUMNS.len(),
-                Screen::Events => EventRow::COLUMNS.len(),
-                Screen::Hpas => HpaRow::COLUMNS.len(),
-                _ => return Effect::None,
+            let Screen::List(kind) = app.view().screen else {
+                return Effect::None;
+            };
+            let Some(count) = kind.listing().map(|l| l.columns.len()) else {
+                return Effect::None;
             };
             let first = if app.all_namespaces() { 0 } else { 1 };
             let sort = &mut app.view_mut().sort;
@@ -306,12 +317,51 @@ fn back(app: &mut App) {
 }
 
 /// The object under the highlight of a table screen.
-fn selected<'a, R, K>(
-    app: &App,
-    items: &'a [crate::app::data::Item<R, K>],
-) -> Option<&'a crate::app::data::Item<R, K>> {
+fn selected<'a, R, K>(app: &App, items: &'a [Item<R, K>]) -> Option<&'a Item<R, K>> {
     let view = app.view();
     view.visible.get(view.selected).and_then(|i| items.get(*i))
+}
+
+/// Which object of a kind's rows a command is about.
+enum Pick<'a> {
+    /// The highlighted row of this table view.
+    Selected(&'a View),
+    /// The object with this namespace and name.
+    Key(&'a ObjKey),
+}
+
+/// What commands need to know of the picked object, whatever its kind.
+struct Picked {
+    key: ObjKey,
+    /// The pods it runs.
+    selector: Option<LabelSelector>,
+    /// `deploy/api`.
+    label: String,
+}
+
+impl Visit for Pick<'_> {
+    type Out = Option<Picked>;
+    fn visit<R: Resource>(self, items: &[Item<R::Row, R::Api>]) -> Option<Picked> {
+        let item = match self {
+            Pick::Selected(view) => view.visible.get(view.selected).and_then(|i| items.get(*i)),
+            Pick::Key(key) => items
+                .iter()
+                .find(|it| it.row.namespace() == key.namespace && it.row.name() == key.name),
+        }?;
+        Some(Picked {
+            key: ObjKey::new(item.row.namespace(), item.row.name()),
+            selector: R::pod_selector(&item.obj).cloned(),
+            label: format!("{}/{}", R::SHORT, item.row.name()),
+        })
+    }
+}
+
+fn picked(app: &App, data: &Data) -> Option<Picked> {
+    match &app.view().screen {
+        Screen::List(kind) => data.visit(*kind, Pick::Selected(app.view())).flatten(),
+        Screen::Detail(kind, key) => data.visit(*kind, Pick::Key(key)).flatten(),
+        Screen::Overview | Screen::Logs => None,
+    }
 }
 
 fn push(app: &mut App, screen: Screen) {
@@ -319,97 +369,95 @@ fn push(app: &mut App, screen: Screen) {
 }
 
 fn enter(app: &mut App, data: &Data) -> Effect {
-    match app.view().screen.clone() {
-        Screen::Deployments => {
-            let Some(item) = selected(app, &data.deployments) else {
+    let Screen::List(kind) = app.view().screen else {
+        return describe(app, data);
+    };
+    let Some(listing) = kind.listing() else {
+        return Effect::None;
+    };
+    match listing.enter {
+        Enter::Detail => return describe(app, data),
+        Enter::OwnedPods => {
+            let Some(picked) = picked(app, data) else {
                 return Effect::None;
             };
-            let selector = item
-                .obj
-                .spec
-                .as_ref()
-                .map(|s| Selector::from_label_selector(&s.selector))
-                .unwrap_or_default();
-            let mut pods = View::new(Screen::Pods);
+            let mut pods = View::new(Screen::List(Kind::Pods));
             pods.owner = Some(Owner {
-                label: format!("deploy/{}", item.row.name),
-                namespace: item.row.namespace.clone(),
-                selector,
+                label: picked.label,
+                namespace: picked.key.namespace,
+                selector: picked
+                    .selector
+                    .as_ref()
+                    .map(Selector::from_label_selector)
+                    .unwrap_or_default(),
             });
             app.views.push(pods);
         }
-        Screen::Events => {
+        Enter::InvolvedObject => {
             let Some(item) = selected(app, &data.events) else {
                 return Effect::None;
             };
             let key = ObjKey::new(&item.row.namespace, &item.row.object_name);
-            match item.row.object_kind.as_str() {
-                "Pod" => push(app, Screen::Pod(key)),
-                "Deployment" => push(app, Screen::Deployment(key)),
-                "HorizontalPodAutoscaler" => push(app, Screen::Hpa(key)),
-                other => {
+            match Kind::from_api_kind(&item.row.object_kind) {
+                Some(kind) => push(app, Screen::Detail(kind, key)),
+                None => {
                     app.flash = Some(Flash {
-                        text: format!("no detail view for {other}"),
+                        text: format!("no detail view for {}", item.row.object_kind),
                         error: false,
                     });
                 }
             }
         }
-        _ => return describe(app, data),
     }
     Effect::None
 }
 
 fn describe(app: &mut App, data: &Data) -> Effect {
-    let screen = match app.view().screen {
-        Screen::Deployments => selected(app, &data.deployments)
-            .map(|it| Screen::Deployment(ObjKey::new(&it.row.namespace, &it.row.name))),
-        Screen::Pods => selected(app, &data.pods)
-            .map(|it| Screen::Pod(ObjKey::new(&it.row.namespace, &it.row.name))),
-        Screen::Hpas => selected(app, &data.hpas)
-            .map(|it| Screen::Hpa(ObjKey::new(&it.row.namespace, &it.row.name))),
-        _ => None,
+    let Screen::List(kind) = app.view().screen else {
+        return Effect::None;
     };
-    if let Some(screen) = screen {
-        push(app, screen);
+    if kind.listing().is_none_or(|l| l.detail == DetailView::None) {
+        return Effect::None;
+    }
+    if let Some(picked) = picked(app, data) {
+        push(app, Screen::Detail(kind, picked.key));
     }
     Effect::None
 }
 
-fn logs(app: &mut App, data: &Data) -> Effect {
-    let deployment_logs = |d: &k8s_openapi::api::apps::v1::Deployment| -> Option<LogRequest> {
-        let ns = d.metadata.namespace.clone()?;
-        let name = d.metadata.name.clone()?;
-        let sel = d.spec.as_ref().map(|s| selector_string(&s.selector))?;
-        Some(LogRequest {
-            namespace: ns,
-            pod: None,
-            selector: Some(sel),
-            container: None,
-            label: format!("deploy/{name}"),
-        })
-    };
-    let pod_logs = |ns: &str, name: &str| LogRequest {
+fn pod_logs(ns: &str, name: &str, container: Option<String>) -> LogRequest {
+    LogRequest {
         namespace: ns.to_string(),
         pod: Some(name.to_string()),
         selector: None,
-        container: None,
+        container,
         label: format!("pod/{name}"),
-    };
-    let request = match app.view().screen.clone() {
-        Screen::Deployments => {
-            selected(app, &data.deployments).and_then(|it| deployment_logs(&it.obj))
+    }
+}
+
+/// Logs of a pod, or of every pod an object runs.
+fn logs_of(kind: Kind, picked: Picked, container: Option<String>) -> Option<LogRequest> {
+    if kind == Kind::Pods {
+        return Some(pod_logs(&picked.key.namespace, &picked.key.name, container));
+    }
+    Some(LogRequest {
+        selector: Some(selector_string(picked.selector.as_ref()?)),
+        namespace: picked.key.namespace,
+        pod: None,
+        container,
+        label: picked.label,
+    })
+}
+
+fn logs(app: &mut App, data: &Data) -> Effect {
+    let request = match &app.view().screen {
+        // A pod's page streams that pod, even after the pod is gone.
+        Screen::Detail(Kind::Pods, key) => Some(pod_logs(&key.namespace, &key.name, None)),
+        Screen::List(kind) | Screen::Detail(kind, _) => {
+            let kind = *kind;
+            picked(app, data).and_then(|p| logs_of(kind, p, None))
         }
-        Screen::Pods => {
-            selected(app, &data.pods).map(|it| pod_logs(&it.row.namespace, &it.row.name))
-        }
-        Screen::Pod(key) => Some(pod_logs(&key.namespace, &key.name)),
-        Screen::Deployment(key) => data
-            .deployments
-            .iter()
-            .find(|it| it.row.namespace == key.namespace && it.row.name == key.name)
-            .and_then(|it| deployment_logs(&it.obj)),
-        _ => None,
+        Screen::Overview | Screen::Logs => None,
     };
     match request {
         Some(r) => {
@@ -443,7 +491,7 @@ pub fn secret_lines(
 }
 
 fn reveal(app: &mut App, data: &Data) -> Effect {
-    let Screen::Pod(pod_key) = app.view().screen.clone() else {
+    let Screen::Detail(Kind::Pods, pod_key) = app.view().screen.clone() else {
         return Effect::None;
     };
     let Some(item) = data
@@ -529,9 +577,8 @@ fn complete(app: &mut App) {
     if typed.contains(' ') {
         return;
     }
-    let matches: Vec<&str> = COMMANDS
-        .iter()
-        .copied()
+    let matches: Vec<&str> = commands()
+        .into_iter()
         .filter(|c| c.starts_with(&typed))
         .collect();
     if let [only] = matches.as_slice() {
@@ -554,10 +601,6 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
         "q" | "q!" | "quit" | "exit" => app.quit = true,
         "help" | "?" => app.help = true,
         "overview" | "ov" | "home" => switch(app, Screen::Overview),
-        "deploy" | "deployments" | "deployment" | "dp" => switch(app, Screen::Deployments),
-        "pods" | "pod" | "po" => switch(app, Screen::Pods),
-        "hpa" | "horizontalpodautoscalers" | "autoscaling" => switch(app, Screen::Hpas),
-        "events" | "event" | "ev" => switch(app, Screen::Events),
         "logs" | "log" => return log_command(app, data, arg, words.collect()),
         "journal" => return write_effect(write::open_journal(app)),
         "rollout" => return write_effect(write::open_rollout(app, data, false)),
@@ -650,12 +693,18 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        other => {
-            app.flash = Some(Flash {
-                text: format!("unknown command \"{other}\" (try: {})", COMMANDS.join(", ")),
-                error: true,
-            })
-        }
+        other => match Kind::from_word(other) {
+            Some(kind) => switch(app, Screen::List(kind)),
+            None => {
+                app.flash = Some(Flash {
+                    text: format!(
+                        "unknown command \"{other}\" (try: {})",
+                        commands().join(", ")
+                    ),
+                    error: true,
+                })
+            }
+        },
     }
     Effect::None
 }
@@ -681,28 +730,15 @@ fn log_command(app: &mut App, data: &Data, arg: Option<&str>, rest: Vec<&str>) -
             label: format!("-l {sel}"),
         }),
         Some(target) => {
-            let (kind, name) = target.split_once('/').unwrap_or(("pod", target));
-            match kind {
-                "deploy" | "deployment" | "deployments" => data
-                    .deployments
-                    .iter()
-                    .find(|it| it.row.name == name && it.row.namespace == ns)
-                    .and_then(|it| it.obj.spec.as_ref())
-                    .map(|s| LogRequest {
-                        namespace: ns.clone(),
-                        pod: None,
-                        selector: Some(selector_string(&s.selector)),
-                        container: container.clone(),
-                        label: format!("deploy/{name}"),
-                    }),
-                "pod" | "po" | "pods" => Some(LogRequest {
-                    namespace: ns.clone(),
-                    pod: Some(name.to_string()),
-                    selector: None,
-                    container: container.clone(),
-                    label: format!("pod/{name}"),
-                }),
-                _ => None,
+            let (word, name) = target.split_once('/').unwrap_or(("pod", target));
+            let key = ObjKey::new(&ns, name);
+            match Kind::from_word(word) {
+                Some(Kind::Pods) => Some(pod_logs(&ns, name, container.clone())),
+                Some(kind) => data
+                    .visit(kind, Pick::Key(&key))
+                    .flatten()
+                    .and_then(|p| logs_of(kind, p, container.clone())),
+                None => None,
             }
         }
     };

@@ -19,7 +19,7 @@ use crossterm::event::KeyEvent;
 use k8s_openapi::api::apps::v1::Deployment;
 
 use super::data::Data;
-use super::state::{App, Flash, Screen};
+use super::state::{App, Flash, Kind, Screen};
 use crate::cluster::ops::journal::JournalRead;
 use crate::cluster::ops::{
     Applied, GuardBudget, GuardState, GuardTarget, GuardView, OpError, OpRequest, Permission,
@@ -239,12 +239,12 @@ fn flash(app: &mut App, text: impl Into<String>, error: bool) {
 pub fn target_deployment(app: &App, data: &Data) -> Option<Arc<Deployment>> {
     let view = app.view();
     match &view.screen {
-        Screen::Deployments => view
+        Screen::List(Kind::Deployments) => view
             .visible
             .get(view.selected)
             .and_then(|i| data.deployments.get(*i))
             .map(|it| Arc::clone(&it.obj)),
-        Screen::Deployment(key) => data
+        Screen::Detail(Kind::Deployments, key) => data
             .deployments
             .iter()
             .find(|it| it.row.namespace == key.namespace && it.row.name == key.name)

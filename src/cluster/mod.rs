@@ -4,6 +4,7 @@
 pub mod client;
 pub mod event_scope;
 pub mod intake;
+pub mod kinds;
 pub mod logs;
 pub mod memory;
 pub mod metrics;
@@ -13,4 +14,5 @@ pub mod trim;
 pub mod watch;
 
 pub use client::{connect, ConnectError, ConnectOptions, Connection};
-pub use watch::{Kind, Stores, WatchHealth, Watchers};
+pub use kinds::Kind;
+pub use watch::{Stores, WatchHealth, Watchers};

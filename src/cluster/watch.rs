@@ -11,10 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Event as KubeEvent, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, watcher, Event};
 use kube::runtime::WatchStreamExt;
@@ -26,51 +22,13 @@ use tokio::task::JoinHandle;
 use super::client::one_line;
 use super::event_scope::{EventScope, Selector};
 use super::intake::Intake;
+use super::kinds::kinds_list;
+pub use super::kinds::Kind;
 use super::logs::backoff::Backoff;
-use crate::model::cached::Pod;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Deployments,
-    ReplicaSets,
-    Pods,
-    Hpas,
-    Events,
-    Services,
-    EndpointSlices,
-    /// Not watched: polled from metrics.k8s.io, which has no watch.
-    Metrics,
-    /// Not a resource: a watcher's health changed (error or recovery).
-    Health,
-}
 
 impl Kind {
-    pub const RESOURCES: [Kind; 7] = [
-        Kind::Deployments,
-        Kind::ReplicaSets,
-        Kind::Pods,
-        Kind::Hpas,
-        Kind::Events,
-        Kind::Services,
-        Kind::EndpointSlices,
-    ];
-
     fn bit(self) -> u32 {
         1 << (self as u32)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Deployments => "deployments",
-            Kind::ReplicaSets => "replicasets",
-            Kind::Pods => "pods",
-            Kind::Hpas => "horizontalpodautoscalers",
-            Kind::Events => "events",
-            Kind::Services => "services",
-            Kind::EndpointSlices => "endpointslices",
-            Kind::Metrics => "metrics",
-            Kind::Health => "health",
-        }
     }
 }
 
@@ -173,21 +131,36 @@ impl WatchHealth {
     }
 }
 
-/// The caches the UI reads from.
-#[derive(Clone)]
-pub struct Stores {
-    pub deployments: Store<Deployment>,
-    pub replicasets: Store<ReplicaSet>,
-    pub pods: Store<Pod>,
-    pub hpas: Store<HorizontalPodAutoscaler>,
-    /// Warnings only, unless a screen asked for all (see `event_scope`).
-    pub events: Store<KubeEvent>,
-    pub event_scope: EventScope,
-    pub services: Store<Service>,
-    pub endpointslices: Store<EndpointSlice>,
-    /// Pod CPU/memory, polled (metrics.k8s.io has no watch).
-    pub usage: super::metrics::Usage,
+macro_rules! define_stores {
+    (
+        listed { $($lk:ident $lf:ident $m:ident::$r:ident,)* }
+        cached { $($ck:ident $cf:ident $ct:ty,)* }
+    ) => {
+        /// The caches the UI reads from, one per watched kind. Events are
+        /// Warnings only, unless a screen asked for all (see `event_scope`).
+        #[derive(Clone)]
+        pub struct Stores {
+            $(pub $lf: Store<<super::kinds::$m::$r as super::kinds::Resource>::Api>,)*
+            $(pub $cf: Store<$ct>,)*
+            pub event_scope: EventScope,
+            /// Pod CPU/memory, polled (metrics.k8s.io has no watch).
+            pub usage: super::metrics::Usage,
+        }
+
+        impl Stores {
+            fn spawn(ctx: &mut Spawner<'_>, event_scope: EventScope, usage: super::metrics::Usage) -> Self {
+                Stores {
+                    $($lf: ctx.spawn(Kind::$lk),)*
+                    $($cf: ctx.spawn(Kind::$ck),)*
+                    event_scope,
+                    usage,
+                }
+            }
+        }
+    };
 }
+
+kinds_list!(define_stores);
 
 /// The running watchers; dropping this stops them.
 pub struct Watchers {
@@ -203,30 +176,19 @@ impl Watchers {
         let changes = Arc::new(Changes::default());
         let health = WatchHealth::default();
         let mut tasks = Vec::new();
+        let (event_scope, selector) = EventScope::new();
+        let (usage, task) =
+            super::metrics::start(client.clone(), scope.clone(), Arc::clone(&changes));
+        tasks.push(task);
         let mut ctx = Spawner {
             client: &client,
             scope: &scope,
             changes: &changes,
             health: &health,
             tasks: &mut tasks,
+            selectors: HashMap::from([(Kind::Events, selector)]),
         };
-        let (event_scope, selector) = EventScope::new();
-        let stores = Stores {
-            deployments: ctx.spawn(Kind::Deployments),
-            replicasets: ctx.spawn(Kind::ReplicaSets),
-            pods: ctx.spawn(Kind::Pods),
-            hpas: ctx.spawn(Kind::Hpas),
-            events: ctx.spawn_with(Kind::Events, Some(selector)),
-            event_scope,
-            services: ctx.spawn(Kind::Services),
-            endpointslices: ctx.spawn(Kind::EndpointSlices),
-            usage: {
-                let (usage, task) =
-                    super::metrics::start(client.clone(), scope.clone(), Arc::clone(&changes));
-                tasks.push(task);
-                usage
-            },
-        };
+        let stores = Stores::spawn(&mut ctx, event_scope, usage);
         tasks.push(super::memory::spawn_trimmer());
         Watchers {
             stores,
@@ -260,9 +222,13 @@ struct Spawner<'a> {
     changes: &'a Arc<Changes>,
     health: &'a WatchHealth,
     tasks: &'a mut Vec<JoinHandle<()>>,
+    /// Kinds listed with a config that can change while running.
+    selectors: HashMap<Kind, Selector>,
 }
 
 impl Spawner<'_> {
+    /// A kind with a selector (`selectors`) is rebuilt at once, with no
+    /// back-off, when its config changes.
     fn spawn<K>(&mut self, kind: Kind) -> Store<K>
     where
         K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
@@ -274,22 +240,7 @@ impl Spawner<'_> {
             + Intake
             + 'static,
     {
-        self.spawn_with(kind, None)
-    }
-
-    /// `selector`: the kind is listed with a config that can change while
-    /// running; a change rebuilds the watcher at once, no back-off.
-    fn spawn_with<K>(&mut self, kind: Kind, mut selector: Option<Selector>) -> Store<K>
-    where
-        K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
-            + Clone
-            + DeserializeOwned
-            + Debug
-            + Send
-            + Sync
-            + Intake
-            + 'static,
-    {
+        let mut selector = self.selectors.remove(&kind);
         let api: Api<K> = match self.scope {
             Scope::All => Api::all(self.client.clone()),
             Scope::Namespace(ns) => Api::namespaced(self.client.clone(), ns),

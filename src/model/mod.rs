@@ -4,6 +4,7 @@
 pub mod age;
 pub mod cached;
 pub mod change;
+pub mod doc;
 pub mod events;
 pub mod file_text;
 pub mod filter;

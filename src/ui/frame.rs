@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::data::{Data, Item};
+use crate::app::data::{Data, Item, Visit};
+use crate::app::data::{DetailView, Resource};
 use crate::app::state::ObjKey;
-use crate::app::state::{App, Mode, Screen, View};
+use crate::app::state::{App, Kind, Mode, Screen, View};
 use crate::config::keymap::Keymap;
 use crate::model::hpa::conditions as hpa_conditions;
 use crate::model::logs::LogView;
@@ -93,20 +94,37 @@ pub fn build(
     let view = app.view();
     let ns_label = app.namespace.clone().unwrap_or_else(|| "all".into());
     let body = match &view.screen {
-        Screen::Deployments => Body::Table(table(app, view, &data.deployments, now, &ns_label)),
-        Screen::Pods => Body::Table(table(app, view, &data.pods, now, &ns_label)),
-        Screen::Events => {
-            let mut t = table(app, view, &data.events, now, &ns_label);
-            if !data.events_complete {
-                t.title.push_str(" warnings; loading all…");
+        Screen::List(kind) => {
+            let table = data.visit(
+                *kind,
+                TableOf {
+                    app,
+                    view,
+                    now,
+                    ns: &ns_label,
+                },
+            );
+            match table {
+                Some(mut t) => {
+                    if *kind == Kind::Events && !data.events_complete {
+                        t.title.push_str(" warnings; loading all…");
+                    }
+                    Body::Table(t)
+                }
+                None => Body::Doc(Doc::new(view.screen.title())),
             }
-            Body::Table(t)
         }
-        Screen::Hpas => Body::Table(table(app, view, &data.hpas, now, &ns_label)),
-        Screen::Hpa(key) => hpa_body(data, key, now),
+        Screen::Detail(kind, key) => match kind.listing().map(|l| l.detail) {
+            Some(DetailView::Rollout) => deployment_body(data, key, now),
+            Some(DetailView::PodPage) => Body::Doc(pod_doc(app, data, key, now)),
+            Some(DetailView::HpaChart) => hpa_body(data, key, now),
+            Some(DetailView::Doc) => Body::Doc(
+                data.visit(*kind, DetailOf { data, key, now })
+                    .unwrap_or_default(),
+            ),
+            Some(DetailView::None) | None => Body::Doc(Doc::new(view.screen.title())),
+        },
         Screen::Overview => Body::Doc(overview_doc(app, data, now)),
-        Screen::Pod(key) => Body::Doc(pod_doc(app, data, key, now)),
-        Screen::Deployment(key) => deployment_body(data, key, now),
         Screen::Logs => match logs {
             Some(view) => Body::Logs(view),
             None => {
@@ -170,27 +188,63 @@ pub fn build(
 
 fn hints(app: &App, view: &View) -> String {
     let mut parts: Vec<&str> = vec!["?:help", ":cmd"];
-    match view.screen {
-        Screen::Deployments => parts.extend([
-            "/:filter",
-            "enter:pods",
-            "d:detail",
-            "l:logs",
-            "u:rollout",
-            "h:history",
-        ]),
-        Screen::Pods => parts.extend(["/:filter", "enter:detail", "l:logs"]),
-        Screen::Hpas => parts.extend(["/:filter", "enter:chart"]),
-        Screen::Events => parts.extend(["/:filter", "enter:object"]),
-        Screen::Pod(_) => parts.extend(["↑↓:secret", "x:reveal", "l:logs"]),
-        Screen::Deployment(_) => parts.extend(["l:logs", "u:rollout", "h:history", "b:blue-green"]),
-        _ => {}
+    match &view.screen {
+        Screen::List(k) => parts.extend(k.listing().map_or(&[][..], |l| l.list_hints)),
+        Screen::Detail(k, _) => parts.extend(k.listing().map_or(&[][..], |l| l.detail_hints)),
+        Screen::Overview | Screen::Logs => {}
     }
     if app.views.len() > 1 || view.filter.is_active() {
         parts.push("esc:back");
     }
     parts.extend(["1-5:views", "0:all-ns", "q:quit"]);
     parts.join("  ")
+}
+
+/// A list screen's table, whatever the kind.
+struct TableOf<'a> {
+    app: &'a App,
+    view: &'a View,
+    now: DateTime<Utc>,
+    ns: &'a str,
+}
+
+impl Visit for TableOf<'_> {
+    type Out = TableModel;
+    fn visit<R: Resource>(self, items: &[Item<R::Row, R::Api>]) -> TableModel {
+        table(self.app, self.view, items, self.now, self.ns)
+    }
+}
+
+/// A detail screen built by the kind itself (`Resource::detail`).
+struct DetailOf<'a> {
+    data: &'a Data,
+    key: &'a ObjKey,
+    now: DateTime<Utc>,
+}
+
+impl Visit for DetailOf<'_> {
+    type Out = Doc;
+    fn visit<R: Resource>(self, items: &[Item<R::Row, R::Api>]) -> Doc {
+        let found = items
+            .iter()
+            .find(|it| it.row.namespace() == self.key.namespace && it.row.name() == self.key.name);
+        match found {
+            Some(item) => R::detail(&item.obj, &self.data.related(), self.now),
+            None => {
+                let mut doc = Doc::new(format!(
+                    "{} {}/{}",
+                    R::DETAIL_TITLE,
+                    self.key.namespace,
+                    self.key.name
+                ));
+                doc.line(&[(
+                    &format!("this {} no longer exists (esc to go back)", R::DETAIL_TITLE),
+                    Role::Gone,
+                )]);
+                doc
+            }
+        }
+    }
 }
 
 fn table<R: TableRow, K>(
@@ -323,11 +377,7 @@ fn deployment_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
 /// What an empty events section says: only Warnings are cached in the
 /// background, so until all events are in, "none" would be a lie.
 pub fn no_events(data: &Data) -> &'static str {
-    if data.events_complete {
-        "no events"
-    } else {
-        "loading events…"
-    }
+    data.related().no_events()
 }
 
 fn hpa_body(data: &Data, key: &ObjKey, now: DateTime<Utc>) -> Body {
