@@ -130,7 +130,7 @@ fn volumes(spec: &mut PodSpec) {
     }
 }
 
-fn pod_spec(spec: &mut PodSpec) {
+pub(super) fn pod_spec(spec: &mut PodSpec) {
     containers(&mut spec.containers);
     containers(spec.init_containers.as_deref_mut().unwrap_or_default());
     if let Some(n) = spec.node_name.as_mut() {

@@ -105,7 +105,7 @@ pub fn pods(
             (format!("{:<width$}  ", r.name), Role::Text),
             (format!("{:>5}  ", r.ready), Role::Text),
             (format!("{:<18} ", r.status), r.health.into()),
-            (format!("{:>14}  ", r.restarts_text(now)), Role::Dim),
+            (format!("{:<14} ", r.restarts_text(now)), Role::Dim),
             (age(r.created, now), Role::Dim),
         ]);
     }

@@ -27,6 +27,7 @@ pub mod detail;
 pub mod event;
 pub mod hpa;
 pub mod pod;
+pub mod statefulset;
 
 /// Every kind watched, once. `listed` kinds have screens and implement
 /// `Resource` (variant, field, module::type); `cached` kinds are only read
@@ -40,6 +41,7 @@ macro_rules! kinds_list {
                 Pods pods pod::Pods,
                 Hpas hpas hpa::Hpas,
                 Events events event::Events,
+                StatefulSets statefulsets statefulset::StatefulSets,
             }
             cached {
                 ReplicaSets replicasets k8s_openapi::api::apps::v1::ReplicaSet,
@@ -277,12 +279,15 @@ mod tests {
 
     #[test]
     fn words_and_api_kinds_resolve() {
+        assert_eq!(Kind::from_word("sts"), Some(Kind::StatefulSets));
+        assert_eq!(Kind::from_word("statefulset"), Some(Kind::StatefulSets));
         assert_eq!(Kind::from_word("po"), Some(Kind::Pods));
         assert_eq!(Kind::from_word("nonsense"), None);
         assert_eq!(
             Kind::from_api_kind("HorizontalPodAutoscaler"),
             Some(Kind::Hpas)
         );
+        assert_eq!(Kind::from_api_kind("StatefulSet"), Some(Kind::StatefulSets));
         // Events have no detail of their own; ReplicaSets have no screen.
         assert_eq!(Kind::from_api_kind("Event"), None);
         assert_eq!(Kind::from_api_kind("ReplicaSet"), None);
