@@ -204,6 +204,26 @@ pub static REPLICASETS: ResourceDef = ResourceDef {
     tracks_generation: true,
 };
 
+pub static STATEFULSETS: ResourceDef = ResourceDef {
+    group: "apps",
+    version: "v1",
+    plural: "statefulsets",
+    singular: "statefulset",
+    kind: "StatefulSet",
+    namespaced: true,
+    short_names: &["sts"],
+    categories: &["all"],
+    verbs: ALL_VERBS,
+    subresources: &[SubresourceDef {
+        name: "status",
+        group: "",
+        version: "",
+        kind: "StatefulSet",
+        verbs: STATUS_VERBS,
+    }],
+    tracks_generation: true,
+};
+
 pub static EVENTS: ResourceDef = ResourceDef {
     group: "",
     version: "v1",
@@ -354,6 +374,7 @@ pub static ALL: &[&ResourceDef] = &[
     &EVENTS,
     &DEPLOYMENTS,
     &REPLICASETS,
+    &STATEFULSETS,
     &SERVICES,
     &CONFIGMAPS,
     &SECRETS,

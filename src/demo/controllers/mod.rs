@@ -13,6 +13,7 @@ pub mod pod;
 pub mod replicaset;
 pub mod rollout;
 pub mod rootca;
+pub mod statefulset;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +74,7 @@ impl Sim {
         pass.merge(gc::sync(&self.registry));
         pass.merge(deployment::sync_all(&self.registry, &self.clock));
         pass.merge(replicaset::sync_all(&self.registry, &self.clock));
+        pass.merge(statefulset::sync_all(&self.registry));
         pass.merge(self.kubelet.sync(&self.registry, &self.clock));
         pass.merge(self.autoscaler.sync(&self.registry, &self.clock));
         pass.merge(endpointslice::sync_all(&self.registry));

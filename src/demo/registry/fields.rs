@@ -72,6 +72,7 @@ fn typed(res: &ResourceDef, obj: &Value) -> Option<Value> {
         ("", "secrets") => round_trip::<core::v1::Secret>(obj),
         ("apps", "deployments") => round_trip::<apps::v1::Deployment>(obj),
         ("apps", "replicasets") => round_trip::<apps::v1::ReplicaSet>(obj),
+        ("apps", "statefulsets") => round_trip::<apps::v1::StatefulSet>(obj),
         ("discovery.k8s.io", "endpointslices") => round_trip::<discovery::v1::EndpointSlice>(obj),
         ("events.k8s.io", "events") => round_trip::<events::v1::Event>(obj),
         ("autoscaling", "horizontalpodautoscalers") => {

@@ -266,7 +266,9 @@ impl Registry {
             meta::remove(&mut obj, &["metadata", "generation"]);
         }
         match res.plural {
-            "deployments" | "replicasets" => meta::set(&mut obj, &["status"], json!({})),
+            "deployments" | "replicasets" | "statefulsets" => {
+                meta::set(&mut obj, &["status"], json!({}))
+            }
             "pods" => {
                 let qos = qos_class(meta::at(&obj, &["spec"]));
                 meta::set(

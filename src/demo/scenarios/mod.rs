@@ -13,11 +13,12 @@ use super::controllers::Sim;
 use super::meta;
 use super::patch::PatchType;
 use super::registry::Registry;
-use super::resources::{DEPLOYMENTS, NAMESPACES, NODES};
+use super::resources::{DEPLOYMENTS, NAMESPACES, NODES, STATEFULSETS};
 
 mod extras;
 mod network;
 mod scale;
+mod statefulsets;
 
 pub use extras::{HpaSpec, RolloutSpec};
 
@@ -61,6 +62,8 @@ pub struct Scenario {
     pub configmaps: Vec<network::ConfigMapSpec>,
     #[serde(default)]
     pub secrets: Vec<network::SecretSpec>,
+    #[serde(default)]
+    pub statefulsets: Vec<statefulsets::StatefulSetSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +350,13 @@ fn seed_inner(
         registry
             .create_internal(&DEPLOYMENTS, deployment(d))
             .map_err(|e| anyhow::anyhow!("seeding deployment {}/{}: {e}", d.namespace, d.name))?;
+        sim.settle(200);
+    }
+    for s in &scenario.statefulsets {
+        clock.set_offset(age(&s.age)?);
+        registry
+            .create_internal(&STATEFULSETS, statefulsets::statefulset(s))
+            .map_err(|e| anyhow::anyhow!("seeding statefulset {}/{}: {e}", s.namespace, s.name))?;
         sim.settle(200);
     }
     clock.set_offset(chrono::Duration::zero());

@@ -392,6 +392,15 @@ pub fn cells(res: &ResourceDef, obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
             cells
         }
         "events" => event_cells(obj, now),
+        "statefulsets" => vec![
+            json!(meta::name(obj)),
+            json!(format!(
+                "{}/{}",
+                int(obj, &["status", "readyReplicas"]),
+                int(obj, &["spec", "replicas"])
+            )),
+            age(obj, now),
+        ],
         "services" | "configmaps" | "secrets" | "endpointslices" => {
             super::table_net::cells(res.plural, obj, now)
         }
