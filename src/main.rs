@@ -87,6 +87,8 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             .namespace
             .clone()
             .or_else(|| demo.as_ref().map(|_| "shop".to_string())),
+        at_start: true,
+        exec_timeout: None,
     };
     let conn = connect(&connect_opts).await?;
 

@@ -6,14 +6,25 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::client::ClientBuilder;
+use kube::config::{AuthInfo, ExecConfig, KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
+
+use super::error_text;
+use super::exec_auth::ExecAuth;
+use super::exec_plugin::{self, RunOptions};
 
 #[derive(Clone, Debug, Default)]
 pub struct ConnectOptions {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    /// kockpit is starting: the terminal is still the operator's, so a
+    /// credential plugin may prompt and slow steps are announced on stderr.
+    /// Off for `:ctx`, which connects while the cockpit owns the screen.
+    pub at_start: bool,
+    /// How long a credential plugin may run ([`EXEC_TIMEOUT`] if unset).
+    pub exec_timeout: Option<Duration>,
 }
 
 #[derive(Clone)]
@@ -52,6 +63,9 @@ pub enum ConnectError {
 
 /// How long we wait for `/version` before calling a server unreachable.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(8);
+/// A credential plugin's deadline: long enough for a login in a browser,
+/// short enough that a hung plugin does not look like a hung kockpit.
+pub const EXEC_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
     let kubeconfig = load_kubeconfig(opts)?;
@@ -96,21 +110,36 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
     // the operator, who may retry.
     config.default_retry = false;
     let cluster_url = config.cluster_url.to_string();
-    // An exec credential plugin may talk to the operator (a login prompt)
-    // while we connect, before the screen is ours. Later refreshes happen
-    // while the cockpit owns the terminal: they must not write to it, so the
-    // client kept for the session runs the plugin non-interactively (its
-    // stderr captured, never inherited).
-    let mut quiet = config.clone();
-    if let Some(exec) = quiet.auth_info.exec.as_mut() {
-        exec.interactive_mode = Some(ExecInteractiveMode::Never);
-    }
-    let bad_context = |e: kube::Error| ConnectError::BadContext {
+    let bad_context = |reason: String| ConnectError::BadContext {
         context: context.clone(),
-        reason: one_line(&e),
+        reason,
     };
-    let client = Client::try_from(config).map_err(bad_context)?;
-    let session_client = Client::try_from(quiet).map_err(bad_context)?;
+
+    // A credential plugin runs here, once, under our deadline; kube never
+    // sees the exec entry (see exec_plugin for why).
+    let mut exec_auth = None;
+    if let Some(exec) = plugin_kube_would_run(&mut config.auth_info) {
+        let deadline = opts.exec_timeout.unwrap_or(EXEC_TIMEOUT);
+        let run = RunOptions {
+            at_start: opts.at_start,
+            deadline,
+        };
+        let credential = exec_plugin::run(&exec, run)
+            .await
+            .map_err(|e| bad_context(e.to_string()))?;
+        if let (Some(cert), Some(key)) = (&credential.client_certificate, &credential.client_key) {
+            use crate::demo::base64::encode;
+            config.auth_info.client_certificate_data = Some(encode(cert.as_bytes()));
+            config.auth_info.client_key_data =
+                Some(secrecy::SecretString::from(encode(key.expose().as_bytes())));
+        }
+        exec_auth = ExecAuth::start(exec, &credential, deadline);
+    }
+    let builder = ClientBuilder::try_from(config).map_err(|e| bad_context(one_line(&e)))?;
+    let client = match exec_auth {
+        Some(auth) => builder.with_layer(&auth.layer()).build(),
+        None => builder.build(),
+    };
 
     let unreachable = |reason: String| ConnectError::Unreachable {
         url: cluster_url.clone(),
@@ -134,13 +163,26 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         .or(context_namespace)
         .unwrap_or_else(|| "default".into());
     Ok(Connection {
-        client: session_client,
+        client,
         context,
         cluster_url,
         namespace,
         server_version: version,
         contexts,
     })
+}
+
+/// Takes the exec entry out of `auth` when it is the credential kube would
+/// use (its order: auth-provider, basic, token, token file, then exec).
+fn plugin_kube_would_run(auth: &mut AuthInfo) -> Option<ExecConfig> {
+    let other = auth.auth_provider.is_some()
+        || (auth.username.is_some() && auth.password.is_some())
+        || auth.token.is_some()
+        || auth.token_file.is_some();
+    if other {
+        return None;
+    }
+    auth.exec.take()
 }
 
 fn load_kubeconfig(opts: &ConnectOptions) -> Result<Kubeconfig, ConnectError> {
@@ -182,21 +224,10 @@ fn load_kubeconfig(opts: &ConnectOptions) -> Result<Kubeconfig, ConnectError> {
     })
 }
 
-/// Joins an error and its sources into one line: the operator sees the cause
-/// ("connection refused") and not only the wrapper ("client error"). Errors
-/// carry the server's own text (a Status message), so the line is cleaned
-/// like any other cluster text.
+/// One line for the operator from any client error (see `error_text`),
+/// cleaned like any other cluster text: errors carry the server's own text.
 pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    let joined = parts.join(": ");
-    let line = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = error_text::describe(err);
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::model::sanitize::clean(&line).into_owned()
 }
