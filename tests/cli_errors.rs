@@ -457,3 +457,13 @@ fn no_error_path_shows_credential_material() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+// ---- Start-up needs a terminal -----------------------------------------
+
+#[test]
+fn without_a_terminal_kockpit_says_it_needs_one() {
+    // Connected (the demo needs nothing), then no terminal to draw on: the
+    // raw-mode error was "No such device or address (os error 6)".
+    let r = cli::run_without_terminal(&["--demo"], &[], std::time::Duration::from_secs(60));
+    assert_one_clear_line(&r, "kockpit needs a terminal");
+}

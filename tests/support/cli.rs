@@ -3,7 +3,8 @@
 //! its own, kubeconfigs, credential plugins and fake servers to point it at.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// What one run printed and how it ended.
 pub struct Run {
@@ -126,4 +127,46 @@ pub fn closed_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("bind")
         .port()
+}
+
+/// Runs the binary in a session of its own, so it has no controlling
+/// terminal whatever the test runner has, with stdin from /dev/null; kills
+/// it after `timeout`.
+pub fn run_without_terminal(args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Run {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().expect("temp HOME");
+    let mut cmd = command(args, env, home.path());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setsid is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().expect("spawn kockpit");
+    wait_or_kill(child, timeout)
+}
+
+/// Waits for `child` to end; kills it (and fails the test) after `timeout`.
+pub fn wait_or_kill(mut child: Child, timeout: Duration) -> Run {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait().expect("wait for kockpit") {
+            Some(_) => return child.wait_with_output().expect("collect output").into(),
+            None if Instant::now() > deadline => {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("collect output");
+                panic!(
+                    "kockpit still running after {timeout:?}; stderr: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
 }
