@@ -88,7 +88,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             .clone()
             .or_else(|| demo.as_ref().map(|_| "shop".to_string())),
         at_start: true,
-        exec_timeout: None,
+        exec_timeout: Some(cli.exec_timeout),
     };
     let conn = connect(&connect_opts).await?;
     // Connection mistakes are reported first: they are what a script or a

@@ -467,3 +467,106 @@ fn without_a_terminal_kockpit_says_it_needs_one() {
     let r = cli::run_without_terminal(&["--demo"], &[], std::time::Duration::from_secs(60));
     assert_one_clear_line(&r, "kockpit needs a terminal");
 }
+
+// ---- A credential plugin that hangs ------------------------------------
+
+/// A plugin that records its pid and then sleeps (as itself, via exec, so
+/// killing it leaves nothing behind).
+fn hanging_plugin(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let pid_file = dir.join("plugin.pid");
+    let body = format!("echo $$ > {}\nexec sleep 600", pid_file.display());
+    let (kc, _) = with_plugin(dir, &body);
+    (kc, pid_file)
+}
+
+fn plugin_gone(pid_file: &std::path::Path) -> Result<(), String> {
+    let pid = std::fs::read_to_string(pid_file).map_err(|e| e.to_string())?;
+    let stat = format!("/proc/{}/stat", pid.trim());
+    match std::fs::read_to_string(&stat) {
+        Err(_) => Ok(()),
+        // Killed but not yet reaped is gone too.
+        Ok(s) if s.split_whitespace().nth(2) == Some("Z") => Ok(()),
+        Ok(s) => Err(format!("plugin still running: {s}")),
+    }
+}
+
+#[test]
+fn a_hanging_plugin_is_named_while_it_runs_and_given_up_on_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kc, pid_file) = hanging_plugin(dir.path());
+    let started = std::time::Instant::now();
+    let r = cli::run_without_terminal(
+        &["--kubeconfig", kc.to_str().unwrap(), "--exec-timeout", "4s"],
+        &[],
+        std::time::Duration::from_secs(30),
+    );
+    let took = started.elapsed();
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "a notice, then the error: {:?}", r.stderr);
+    assert!(
+        lines[0].starts_with("kockpit: waiting for credential plugin ")
+            && lines[0].contains("cred-plugin")
+            && lines[0].contains("ctrl-c"),
+        "{:?}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("kockpit: ") && lines[1].contains("gave no credential within 4s"),
+        "{:?}",
+        lines[1]
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stdout.is_empty(), "{:?}", r.stdout);
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    support::poll::eventually(
+        "the plugin to be killed",
+        std::time::Duration::from_secs(5),
+        || plugin_gone(&pid_file),
+    );
+}
+
+#[test]
+fn ctrl_c_while_a_plugin_hangs_ends_kockpit_and_the_plugin() {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (kc, pid_file) = hanging_plugin(dir.path());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = cli::command(&["--kubeconfig", kc.to_str().unwrap()], &[], home.path());
+    // A process group of its own, as a shell gives a foreground job: the
+    // terminal's ctrl-c is a SIGINT to the whole group.
+    cmd.process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("waiting for credential plugin") {
+        let n = stderr.read(&mut buf).unwrap();
+        assert_ne!(
+            n,
+            0,
+            "kockpit ended early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let pgid = child.id() as i32;
+    let sent = std::time::Instant::now();
+    // SAFETY: a plain kill(2) of the group we just made.
+    assert_eq!(unsafe { libc::kill(-pgid, libc::SIGINT) }, 0);
+    let r = cli::wait_or_kill(child, std::time::Duration::from_secs(10));
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_ne!(r.code, 0);
+    support::poll::eventually(
+        "the plugin to end",
+        std::time::Duration::from_secs(5),
+        || plugin_gone(&pid_file),
+    );
+}
