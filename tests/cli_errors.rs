@@ -115,7 +115,9 @@ fn server_errors_are_one_line_without_the_servers_escapes() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
     let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
-    assert_one_clear_line(&r, "cannot reach the API server");
+    // The server did answer: say what it answered (#15), not that it
+    // could not be reached.
+    assert_one_clear_line(&r, "the API server answered 500 Internal Server Error");
     assert!(r.stderr.contains("internal error"), "{:?}", r.stderr);
     assert!(
         !r.stderr.trim_end().chars().any(char::is_control),
@@ -568,5 +570,61 @@ fn ctrl_c_while_a_plugin_hangs_ends_kockpit_and_the_plugin() {
         "the plugin to end",
         std::time::Duration::from_secs(5),
         || plugin_gone(&pid_file),
+    );
+}
+
+// ---- A busy server at start --------------------------------------------
+
+fn demo_with_faults(faults: &[&str]) -> support::kubectl::DemoServer {
+    let mut args = Vec::new();
+    for f in faults {
+        args.extend(["--fault", f]);
+    }
+    support::kubectl::DemoServer::start_with(&args, std::time::Duration::from_secs(30))
+}
+
+#[test]
+fn starts_ride_out_a_server_failing_half_its_requests_with_503() {
+    // Before: one 503 on /version ended the start ("cannot reach the API
+    // server" plus a Debug dump of the Status).
+    let demo = demo_with_faults(&["error-rate=0.5", "error-code=503", "seed=7"]);
+    let kc = demo.kubeconfig.to_str().unwrap().to_string();
+    for start in 0..8 {
+        let r = cli::run_without_terminal(
+            &["--kubeconfig", &kc],
+            &[],
+            std::time::Duration::from_secs(30),
+        );
+        // Connected: what stops it is the missing terminal.
+        assert_one_clear_line(&r, "kockpit needs a terminal");
+        assert!(
+            !r.stderr.contains("Status {"),
+            "start {start}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn a_server_that_always_answers_503_is_one_line_within_the_deadline() {
+    let demo = demo_with_faults(&["error-rate=1", "error-code=503", "seed=1"]);
+    let kc = demo.kubeconfig.to_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let r = cli::run_without_terminal(
+        &["--kubeconfig", &kc],
+        &[],
+        std::time::Duration::from_secs(30),
+    );
+    let took = started.elapsed();
+    assert_one_clear_line(&r, "the API server answered 503 Service Unavailable");
+    assert!(r.stderr.contains("tries in 8s"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Status {") && r.stderr.len() < 300,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "the 8 s deadline held: {took:?}"
     );
 }
