@@ -628,3 +628,50 @@ fn a_server_that_always_answers_503_is_one_line_within_the_deadline() {
         "the 8 s deadline held: {took:?}"
     );
 }
+
+// ---- A plugin's credential is used, and asked for once ------------------
+
+#[test]
+fn a_plugin_token_reaches_the_server_and_the_plugin_runs_once() {
+    let demo = support::kubectl::DemoServer::start();
+    let kc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo.kubeconfig).unwrap()).unwrap();
+    let server = kc["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = kc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|u| u["user"]["token"].as_str())
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for (tok, expect) in [
+        (token.as_str(), "kockpit needs a terminal"),
+        ("not-the-token", "the API server answered 401 Unauthorized"),
+    ] {
+        let _ = std::fs::remove_file(&runs);
+        let plugin = cli::script(
+            dir.path(),
+            "cred-plugin",
+            &format!(
+                "echo run >> {}\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{tok}\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}}}'",
+                runs.display()
+            ),
+        );
+        let path = cli::write_kubeconfig_with_user(dir.path(), &server, &cli::exec_user(&plugin));
+        let r = cli::run_without_terminal(
+            &["--kubeconfig", path.to_str().unwrap()],
+            &[],
+            std::time::Duration::from_secs(30),
+        );
+        // Connected with the restricted user's token; refused with another.
+        assert_one_clear_line(&r, expect);
+        assert!(!r.stderr.contains(&token), "{}", r.stderr);
+        let count = std::fs::read_to_string(&runs).unwrap().lines().count();
+        assert_eq!(count, 1, "the plugin ran {count} times for one start");
+    }
+}
