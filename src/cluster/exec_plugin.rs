@@ -478,7 +478,7 @@ mod tests {
         let long = format!("{}\x1b[31mthe end\x1b[0m\n", "x".repeat(1000));
         let q = quote_stderr(long.as_bytes());
         assert!(
-            q.starts_with(": stderr: …") && q.ends_with("the end"),
+            q.starts_with(": stderr: …") && q.ends_with("\u{FFFD}the end\u{FFFD}"),
             "{q}"
         );
         assert!(q.chars().count() < STDERR_SHOWN + 20, "{}", q.len());
