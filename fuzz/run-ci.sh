@@ -26,7 +26,7 @@ echo "== fuzz: build"
 cargo +nightly fuzz build "${flags[@]}"
 
 # Longest input per target: the sanitizer must see lines past its cap.
-declare -A max_len=([sanitize]=40000 [log_line]=40000 [keymap]=4096 [theme]=4096 [filter]=512)
+declare -A max_len=([file_text]=40000 [sanitize]=40000 [log_line]=40000 [keymap]=4096 [theme]=4096 [filter]=512)
 
 status=0
 for target in $(cargo +nightly fuzz list); do

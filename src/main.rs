@@ -87,8 +87,18 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             .namespace
             .clone()
             .or_else(|| demo.as_ref().map(|_| "shop".to_string())),
+        at_start: true,
+        exec_timeout: Some(cli.exec_timeout),
     };
     let conn = connect(&connect_opts).await?;
+    // Connection mistakes are reported first: they are what a script or a
+    // pipe needs to hear about. Past here the screen is needed.
+    if let Err(why) = needs_terminal() {
+        if let Some(d) = demo {
+            d.shutdown().await;
+        }
+        return Err(why);
+    }
 
     let (keymap, mut problems) =
         load_config("keymap.toml", |user| Keymap::load_all(&cli.keymap, user));
@@ -117,6 +127,20 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
         d.shutdown().await;
     }
     result
+}
+
+/// The cockpit draws on stdout and reads keys from stdin (or, as crossterm
+/// does when stdin is redirected, from the controlling terminal). Without
+/// them raw mode fails with "No such device or address (os error 6)".
+fn needs_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("kockpit needs a terminal: its output is not one (run it in a terminal, not through a pipe or a file)");
+    }
+    if !std::io::stdin().is_terminal() && std::fs::File::open("/dev/tty").is_err() {
+        anyhow::bail!("kockpit needs a terminal: there is none to read keys from (stdin is not a terminal and there is no controlling terminal)");
+    }
+    Ok(())
 }
 
 /// Reads an optional user file from the config dir and hands it to `load`;

@@ -2,61 +2,25 @@
 //! Bad connection input ends with one clear line on stderr and a non-zero
 //! exit, before the terminal is touched (no escape sequences on stdout).
 
-use std::process::Command;
+mod support;
 
-fn kockpit(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kockpit"));
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn assert_one_clear_line(code: i32, stdout: &str, stderr: &str, needle: &str) {
-    assert_ne!(code, 0);
-    assert!(stdout.is_empty(), "stdout must stay clean: {stdout:?}");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
-    assert!(stderr.starts_with("kockpit: "), "{stderr:?}");
-    assert!(
-        stderr.contains(needle),
-        "{stderr:?} should mention {needle:?}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr:?}");
-    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
-}
-
-fn write_kubeconfig(dir: &std::path::Path, server: &str) -> std::path::PathBuf {
-    let path = dir.join("config");
-    let text = format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: one\nclusters:\n- name: c\n  cluster:\n    server: {server}\n\
-         contexts:\n- name: one\n  context:\n    cluster: c\n    user: u\n- name: two\n  context:\n    cluster: c\n    user: u\n\
-         users:\n- name: u\n  user: {{}}\n"
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use support::cli::{self, assert_one_clear_line, serve, write_kubeconfig};
 
 #[test]
 fn no_kubeconfig_at_all() {
-    let (code, out, err) = kockpit(&[], &[]);
-    assert_one_clear_line(code, &out, &err, "no kubeconfig found");
-    assert!(err.contains("--demo"), "suggests the demo: {err}");
+    let r = cli::run(&[], &[]);
+    assert_one_clear_line(&r, "no kubeconfig found");
+    assert!(
+        r.stderr.contains("--demo"),
+        "suggests the demo: {}",
+        r.stderr
+    );
 }
 
 #[test]
 fn kubeconfig_flag_pointing_nowhere() {
-    let (code, out, err) = kockpit(&["--kubeconfig", "/nonexistent/kubeconfig"], &[]);
-    assert_one_clear_line(code, &out, &err, "/nonexistent/kubeconfig");
+    let r = cli::run(&["--kubeconfig", "/nonexistent/kubeconfig"], &[]);
+    assert_one_clear_line(&r, "/nonexistent/kubeconfig");
 }
 
 #[test]
@@ -64,20 +28,20 @@ fn unparsable_kubeconfig() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     std::fs::write(&path, "clusters: [this is: not: yaml").unwrap();
-    let (code, out, err) = kockpit(&["--kubeconfig", path.to_str().unwrap()], &[]);
-    assert_one_clear_line(code, &out, &err, "cannot read kubeconfig");
+    let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, "cannot read kubeconfig");
 }
 
 #[test]
 fn unknown_context_lists_the_known_ones() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_kubeconfig(dir.path(), "https://127.0.0.1:1");
-    let (code, out, err) = kockpit(
+    let r = cli::run(
         &["--kubeconfig", path.to_str().unwrap(), "--context", "nope"],
         &[],
     );
-    assert_one_clear_line(code, &out, &err, "context \"nope\" not found");
-    assert!(err.contains("one, two"), "{err}");
+    assert_one_clear_line(&r, "context \"nope\" not found");
+    assert!(r.stderr.contains("one, two"), "{}", r.stderr);
 }
 
 #[test]
@@ -91,9 +55,9 @@ fn unreachable_server_names_the_url() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let path = write_kubeconfig(dir.path(), &url);
-    let (code, out, err) = kockpit(&[], &[("KUBECONFIG", path.to_str().unwrap())]);
-    assert_one_clear_line(code, &out, &err, "cannot reach the API server");
-    assert!(err.contains(&port.to_string()), "{err}");
+    let r = cli::run(&[], &[("KUBECONFIG", path.to_str().unwrap())]);
+    assert_one_clear_line(&r, "cannot reach the API server");
+    assert!(r.stderr.contains(&port.to_string()), "{}", r.stderr);
 }
 
 #[test]
@@ -104,9 +68,9 @@ fn kubeconfig_without_a_current_context_lists_the_contexts() {
         .unwrap()
         .replace("current-context: one\n", "");
     std::fs::write(&path, text).unwrap();
-    let (code, out, err) = kockpit(&["--kubeconfig", path.to_str().unwrap()], &[]);
-    assert_one_clear_line(code, &out, &err, "no current context");
-    assert!(err.contains("one, two"), "{err}");
+    let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, "no current context");
+    assert!(r.stderr.contains("one, two"), "{}", r.stderr);
 }
 
 #[test]
@@ -118,38 +82,21 @@ fn context_naming_a_missing_cluster() {
         "    cluster: gone\n    user: u\n- name: two",
     );
     std::fs::write(&path, text).unwrap();
-    let (code, out, err) = kockpit(&["--kubeconfig", path.to_str().unwrap()], &[]);
-    assert_one_clear_line(code, &out, &err, "cannot use context \"one\"");
+    let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, "cannot use context \"one\"");
 }
 
 #[test]
 fn kubeconfig_that_is_a_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = kockpit(&["--kubeconfig", dir.path().to_str().unwrap()], &[]);
-    assert_one_clear_line(code, &out, &err, "cannot read kubeconfig");
+    let r = cli::run(&["--kubeconfig", dir.path().to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, "cannot read kubeconfig");
 }
 
 #[test]
 fn kubeconfig_env_with_a_missing_file() {
-    let (code, out, err) = kockpit(&[], &[("KUBECONFIG", "/nonexistent/kc")]);
-    assert_one_clear_line(code, &out, &err, "/nonexistent/kc");
-}
-
-/// A server that is not a (healthy) API server answers every request with
-/// `reply`; the body's text is the server's to choose, escapes included.
-fn serve(reply: &'static str) -> u16 {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let _ = s.write_all(reply.as_bytes());
-        }
-    });
-    port
+    let r = cli::run(&[], &[("KUBECONFIG", "/nonexistent/kc")]);
+    assert_one_clear_line(&r, "/nonexistent/kc");
 }
 
 #[test]
@@ -167,12 +114,15 @@ fn server_errors_are_one_line_without_the_servers_escapes() {
     let port = serve(reply);
     let dir = tempfile::tempdir().unwrap();
     let path = write_kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
-    let (code, out, err) = kockpit(&["--kubeconfig", path.to_str().unwrap()], &[]);
-    assert_one_clear_line(code, &out, &err, "cannot reach the API server");
-    assert!(err.contains("internal error"), "{err:?}");
+    let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
+    // The server did answer: say what it answered (#15), not that it
+    // could not be reached.
+    assert_one_clear_line(&r, "the API server answered 500 Internal Server Error");
+    assert!(r.stderr.contains("internal error"), "{:?}", r.stderr);
     assert!(
-        !err.trim_end().chars().any(char::is_control),
-        "control characters from the server reached stderr: {err:?}"
+        !r.stderr.trim_end().chars().any(char::is_control),
+        "control characters from the server reached stderr: {:?}",
+        r.stderr
     );
 }
 
@@ -182,15 +132,15 @@ fn a_server_that_is_not_kubernetes() {
         serve("HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\n<html>\u{1b}[2J");
     let dir = tempfile::tempdir().unwrap();
     let path = write_kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
-    let (code, out, err) = kockpit(&["--kubeconfig", path.to_str().unwrap()], &[]);
-    assert_one_clear_line(code, &out, &err, "cannot reach the API server");
+    let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, "cannot reach the API server");
 }
 
 #[test]
 fn hostile_context_names_are_not_echoed_raw() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_kubeconfig(dir.path(), "https://127.0.0.1:1");
-    let (code, out, err) = kockpit(
+    let r = cli::run(
         &[
             "--kubeconfig",
             path.to_str().unwrap(),
@@ -199,12 +149,7 @@ fn hostile_context_names_are_not_echoed_raw() {
         ],
         &[],
     );
-    assert_one_clear_line(
-        code,
-        &out,
-        &err,
-        "context \"\u{FFFD}evil\u{FFFD}\" not found",
-    );
+    assert_one_clear_line(&r, "context \"\u{FFFD}evil\u{FFFD}\" not found");
 }
 
 /// Bad config files are reported as one `file:line: reason` and the
@@ -274,5 +219,459 @@ fn bad_keymap_and_theme_files_name_the_line_and_keep_the_defaults() {
             "{text:?}: {msg:?}"
         );
         assert_eq!(theme, Theme::builtin(), "{text:?}: defaults kept");
+    }
+}
+
+// ---- Credential material never reaches the operator's screen ----------
+
+/// Stands for any credential: whatever path an error takes, this string
+/// must not come out of the binary.
+const SECRET: &str = "SUPERSECRET-TOKEN-abc123";
+
+fn credential(extra: &str) -> String {
+    format!(
+        "{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{SECRET}\"}}}}{extra}"
+    )
+}
+
+/// A kubeconfig whose user gets its credential from a plugin running
+/// `body`; the server is a closed port, so only the plugin can fail first.
+fn with_plugin(dir: &std::path::Path, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let plugin = cli::script(dir, "cred-plugin", body);
+    let server = format!("https://127.0.0.1:{}", cli::closed_port());
+    let kc = cli::write_kubeconfig_with_user(dir, &server, &cli::exec_user(&plugin));
+    (kc, plugin)
+}
+
+fn leak(r: &cli::Run, case: &str) -> Option<String> {
+    for (stream, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        if text.contains(SECRET) || text.contains("SUPERSECRET") {
+            return Some(format!("{case}: the credential reached {stream}: {text:?}"));
+        }
+        // Debug dumps of a process's output carry its stdout.
+        if text.contains("Output {") || text.contains("stdout:") {
+            return Some(format!("{case}: a debug dump reached {stream}: {text:?}"));
+        }
+    }
+    None
+}
+
+fn assert_no_secret(r: &cli::Run, case: &str) {
+    if let Some(problem) = leak(r, case) {
+        panic!("{problem}");
+    }
+}
+
+#[test]
+fn a_plugin_credential_with_trailing_data_is_refused_as_kubectl_does_without_echoing_it() {
+    // kubectl 1.32 refuses this output too ("decoding stdout: couldn't get
+    // version/kind; json parse error: invalid character '}' after
+    // top-level value"): the decoder reads exactly one JSON value.
+    let dir = tempfile::tempdir().unwrap();
+    let (kc, plugin) = with_plugin(dir.path(), &format!("echo '{}'", credential("}")));
+    let r = cli::run(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, &plugin.display().to_string());
+    assert_no_secret(&r, "trailing bracket");
+    assert!(
+        r.stderr.contains("after the ExecCredential"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_failing_plugin_is_reported_by_path_exit_status_and_stderr_never_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kc, plugin) = with_plugin(
+        dir.path(),
+        &format!(
+            "echo '{}'\necho 'login failed: \x1b[31mno browser\x1b[0m' >&2\nexit 1",
+            credential("")
+        ),
+    );
+    let r = cli::run(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, &plugin.display().to_string());
+    assert_no_secret(&r, "exit 1");
+    assert!(r.stderr.contains("exit code 1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("login failed: \u{FFFD}no browser\u{FFFD}"),
+        "its stderr, cleaned: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_plugin_that_is_not_installed_names_itself_and_its_install_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = format!("https://127.0.0.1:{}", cli::closed_port());
+    let user = "\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /nonexistent/kubelogin\n      \
+                installHint: install kubelogin from your IT portal\n      interactiveMode: Never";
+    let kc = cli::write_kubeconfig_with_user(dir.path(), &server, user);
+    let r = cli::run(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert_one_clear_line(&r, "/nonexistent/kubelogin");
+    assert!(r.stderr.contains("not found"), "{}", r.stderr);
+    assert!(r.stderr.contains("install kubelogin"), "{}", r.stderr);
+}
+
+/// Every way a start can fail while holding a credential: the plugin's
+/// output in each wrong shape, a plugin that fails, a token a server
+/// rejects or a header cannot carry, kubeconfigs that do not parse around
+/// a token, and TLS material that is not what it claims.
+#[test]
+fn no_error_path_shows_credential_material() {
+    let mut problems: Vec<String> = Vec::new();
+    let b64 = |s: &str| kockpit::demo::base64::encode(s.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let closed = format!("https://127.0.0.1:{}", cli::closed_port());
+    let rejecting = serve(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    );
+    let plugin_cases: Vec<(&str, String)> = vec![
+        ("trailing bracket", format!("echo '{}'", credential("}"))),
+        ("trailing text", format!("echo '{}'", credential(" and more"))),
+        ("valid output, exit 1", format!("echo '{}'; exit 1", credential(""))),
+        ("valid output, killed", format!("echo '{}'; kill -9 $$", credential(""))),
+        (
+            "status is a string",
+            format!("echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":\"{SECRET}\"}}'"),
+        ),
+        (
+            "token is a number",
+            format!("echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":{{\"{SECRET}\":1}}}}}}'"),
+        ),
+        (
+            "wrong apiVersion",
+            format!("echo '{{\"apiVersion\":\"{SECRET}\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{SECRET}\"}}}}'"),
+        ),
+        (
+            "bad expiry",
+            format!("echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"x\",\"expirationTimestamp\":\"{SECRET}\"}}}}'"),
+        ),
+        (
+            "broken YAML",
+            format!("printf 'kind: ExecCredential\\nstatus:\\n  token: {SECRET}\\n   - [\\n'"),
+        ),
+        ("token with a newline", format!("printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{SECRET}\\\\nx\"}}}}'")),
+        ("not UTF-8", format!("printf '{SECRET}\\377\\376'")),
+    ];
+    for (case, body) in &plugin_cases {
+        let case_dir = tempfile::tempdir_in(d).unwrap();
+        let (kc, _) = with_plugin(case_dir.path(), body);
+        let r = cli::run(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+        assert_ne!(r.code, 0, "{case}: {}", r.stderr);
+        problems.extend(leak(&r, case));
+    }
+    // The server says no to a credential that was delivered.
+    let case_dir = tempfile::tempdir_in(d).unwrap();
+    let plugin = cli::script(
+        case_dir.path(),
+        "ok-plugin",
+        &format!("echo '{}'", credential("")),
+    );
+    let kc = cli::write_kubeconfig_with_user(
+        case_dir.path(),
+        &format!("http://127.0.0.1:{rejecting}"),
+        &cli::exec_user(&plugin),
+    );
+    let r = cli::run(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert_ne!(r.code, 0, "401: {}", r.stderr);
+    problems.extend(leak(&r, "401 after a plugin credential"));
+
+    let token_file = d.join("token");
+    std::fs::write(&token_file, format!("{SECRET}\nsecond line\n")).unwrap();
+    let user_cases: Vec<(&str, String, String)> = vec![
+        (
+            "inline token rejected",
+            format!("http://127.0.0.1:{rejecting}"),
+            format!("{{token: {SECRET}}}"),
+        ),
+        (
+            "inline token with a newline",
+            closed.clone(),
+            format!("{{token: \"{SECRET}\\nx\"}}"),
+        ),
+        (
+            "token file with two lines",
+            format!("http://127.0.0.1:{rejecting}"),
+            format!("{{tokenFile: {}}}", token_file.display()),
+        ),
+        (
+            "token file is a directory",
+            closed.clone(),
+            format!("{{tokenFile: {}}}", d.display()),
+        ),
+        (
+            "client key that is not a key",
+            closed.clone(),
+            format!(
+                "{{client-certificate-data: {}, client-key-data: {}}}",
+                b64(SECRET),
+                b64(SECRET)
+            ),
+        ),
+        (
+            "client key that is not base64",
+            closed.clone(),
+            format!("{{client-certificate-data: {SECRET}, client-key-data: {SECRET}}}"),
+        ),
+        (
+            "PEM key without a certificate",
+            closed.clone(),
+            format!(
+                "{{client-key-data: {}}}",
+                b64(&format!(
+                    "-----BEGIN PRIVATE KEY-----\n{SECRET}\n-----END PRIVATE KEY-----\n"
+                ))
+            ),
+        ),
+        (
+            "username and password",
+            format!("http://127.0.0.1:{rejecting}"),
+            format!("{{username: admin, password: {SECRET}}}"),
+        ),
+    ];
+    for (case, server, user) in &user_cases {
+        let case_dir = tempfile::tempdir_in(d).unwrap();
+        let kc = cli::write_kubeconfig_with_user(case_dir.path(), server, user);
+        let r = cli::run(&["--kubeconfig", kc.to_str().unwrap()], &[]);
+        assert_ne!(r.code, 0, "{case}: {}", r.stderr);
+        problems.extend(leak(&r, case));
+    }
+
+    // Kubeconfigs that do not parse, with a credential next to the mistake.
+    let broken: Vec<(&str, String)> = vec![
+        ("unclosed flow", format!("users:\n- name: u\n  user:\n    token: {SECRET}\n    as: [unclosed\n")),
+        ("token is a map", format!("users:\n- name: u\n  user:\n    token: {{x: {SECRET}}}\n")),
+        ("token is a list", format!("users:\n- name: u\n  user:\n    token: [{SECRET}]\n")),
+        ("bad indentation", format!("users:\n- name: u\n  user:\n    token: {SECRET}\n   password: {SECRET}\n")),
+        ("tab", format!("users:\n- name: u\n  user:\n\ttoken: {SECRET}\n")),
+        ("duplicate key", format!("users:\n- name: u\n  user:\n    token: {SECRET}\n    token: {SECRET}\n")),
+        ("key data not base64", format!("clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n    certificate-authority-data: {SECRET}\ncontexts:\n- name: one\n  context: {{cluster: c, user: u}}\ncurrent-context: one\nusers:\n- name: u\n  user: {{client-key-data: {SECRET}}}\n")),
+        ("CA that is not a certificate", format!("clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n    certificate-authority-data: {}\ncontexts:\n- name: one\n  context: {{cluster: c, user: u}}\ncurrent-context: one\nusers:\n- name: u\n  user: {{token: {SECRET}}}\n", b64(SECRET))),
+    ];
+    for (case, text) in &broken {
+        let path = d.join("broken-kubeconfig");
+        std::fs::write(&path, text).unwrap();
+        let r = cli::run(&["--kubeconfig", path.to_str().unwrap()], &[]);
+        assert_ne!(r.code, 0, "{case}: {}", r.stderr);
+        problems.extend(leak(&r, case));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---- Start-up needs a terminal -----------------------------------------
+
+#[test]
+fn without_a_terminal_kockpit_says_it_needs_one() {
+    // Connected (the demo needs nothing), then no terminal to draw on: the
+    // raw-mode error was "No such device or address (os error 6)".
+    let r = cli::run_without_terminal(&["--demo"], &[], std::time::Duration::from_secs(60));
+    assert_one_clear_line(&r, "kockpit needs a terminal");
+}
+
+// ---- A credential plugin that hangs ------------------------------------
+
+/// A plugin that records its pid and then sleeps (as itself, via exec, so
+/// killing it leaves nothing behind).
+fn hanging_plugin(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let pid_file = dir.join("plugin.pid");
+    let body = format!("echo $$ > {}\nexec sleep 600", pid_file.display());
+    let (kc, _) = with_plugin(dir, &body);
+    (kc, pid_file)
+}
+
+fn plugin_gone(pid_file: &std::path::Path) -> Result<(), String> {
+    let pid = std::fs::read_to_string(pid_file).map_err(|e| e.to_string())?;
+    let stat = format!("/proc/{}/stat", pid.trim());
+    match std::fs::read_to_string(&stat) {
+        Err(_) => Ok(()),
+        // Killed but not yet reaped is gone too.
+        Ok(s) if s.split_whitespace().nth(2) == Some("Z") => Ok(()),
+        Ok(s) => Err(format!("plugin still running: {s}")),
+    }
+}
+
+#[test]
+fn a_hanging_plugin_is_named_while_it_runs_and_given_up_on_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kc, pid_file) = hanging_plugin(dir.path());
+    let started = std::time::Instant::now();
+    let r = cli::run_without_terminal(
+        &["--kubeconfig", kc.to_str().unwrap(), "--exec-timeout", "4s"],
+        &[],
+        std::time::Duration::from_secs(30),
+    );
+    let took = started.elapsed();
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "a notice, then the error: {:?}", r.stderr);
+    assert!(
+        lines[0].starts_with("kockpit: waiting for credential plugin ")
+            && lines[0].contains("cred-plugin")
+            && lines[0].contains("ctrl-c"),
+        "{:?}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("kockpit: ") && lines[1].contains("gave no credential within 4s"),
+        "{:?}",
+        lines[1]
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stdout.is_empty(), "{:?}", r.stdout);
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    support::poll::eventually(
+        "the plugin to be killed",
+        std::time::Duration::from_secs(5),
+        || plugin_gone(&pid_file),
+    );
+}
+
+#[test]
+fn ctrl_c_while_a_plugin_hangs_ends_kockpit_and_the_plugin() {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (kc, pid_file) = hanging_plugin(dir.path());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = cli::command(&["--kubeconfig", kc.to_str().unwrap()], &[], home.path());
+    // A process group of its own, as a shell gives a foreground job: the
+    // terminal's ctrl-c is a SIGINT to the whole group.
+    cmd.process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("waiting for credential plugin") {
+        let n = stderr.read(&mut buf).unwrap();
+        assert_ne!(
+            n,
+            0,
+            "kockpit ended early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let pgid = child.id() as i32;
+    let sent = std::time::Instant::now();
+    // SAFETY: a plain kill(2) of the group we just made.
+    assert_eq!(unsafe { libc::kill(-pgid, libc::SIGINT) }, 0);
+    let r = cli::wait_or_kill(child, std::time::Duration::from_secs(10));
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_ne!(r.code, 0);
+    support::poll::eventually(
+        "the plugin to end",
+        std::time::Duration::from_secs(5),
+        || plugin_gone(&pid_file),
+    );
+}
+
+// ---- A busy server at start --------------------------------------------
+
+fn demo_with_faults(faults: &[&str]) -> support::kubectl::DemoServer {
+    let mut args = Vec::new();
+    for f in faults {
+        args.extend(["--fault", f]);
+    }
+    support::kubectl::DemoServer::start_with(&args, std::time::Duration::from_secs(30))
+}
+
+#[test]
+fn starts_ride_out_a_server_failing_half_its_requests_with_503() {
+    // Before: one 503 on /version ended the start ("cannot reach the API
+    // server" plus a Debug dump of the Status).
+    let demo = demo_with_faults(&["error-rate=0.5", "error-code=503", "seed=7"]);
+    let kc = demo.kubeconfig.to_str().unwrap().to_string();
+    for start in 0..8 {
+        let r = cli::run_without_terminal(
+            &["--kubeconfig", &kc],
+            &[],
+            std::time::Duration::from_secs(30),
+        );
+        // Connected: what stops it is the missing terminal.
+        assert_one_clear_line(&r, "kockpit needs a terminal");
+        assert!(
+            !r.stderr.contains("Status {"),
+            "start {start}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn a_server_that_always_answers_503_is_one_line_within_the_deadline() {
+    let demo = demo_with_faults(&["error-rate=1", "error-code=503", "seed=1"]);
+    let kc = demo.kubeconfig.to_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let r = cli::run_without_terminal(
+        &["--kubeconfig", &kc],
+        &[],
+        std::time::Duration::from_secs(30),
+    );
+    let took = started.elapsed();
+    assert_one_clear_line(&r, "the API server answered 503 Service Unavailable");
+    assert!(r.stderr.contains("tries in 8s"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Status {") && r.stderr.len() < 300,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "the 8 s deadline held: {took:?}"
+    );
+}
+
+// ---- A plugin's credential is used, and asked for once ------------------
+
+#[test]
+fn a_plugin_token_reaches_the_server_and_the_plugin_runs_once() {
+    let demo = support::kubectl::DemoServer::start();
+    let kc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo.kubeconfig).unwrap()).unwrap();
+    let server = kc["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = kc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|u| u["user"]["token"].as_str())
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for (tok, expect) in [
+        (token.as_str(), "kockpit needs a terminal"),
+        ("not-the-token", "the API server answered 401 Unauthorized"),
+    ] {
+        let _ = std::fs::remove_file(&runs);
+        let plugin = cli::script(
+            dir.path(),
+            "cred-plugin",
+            &format!(
+                "echo run >> {}\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{tok}\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}}}'",
+                runs.display()
+            ),
+        );
+        let path = cli::write_kubeconfig_with_user(dir.path(), &server, &cli::exec_user(&plugin));
+        let r = cli::run_without_terminal(
+            &["--kubeconfig", path.to_str().unwrap()],
+            &[],
+            std::time::Duration::from_secs(30),
+        );
+        // Connected with the restricted user's token; refused with another.
+        assert_one_clear_line(&r, expect);
+        assert!(!r.stderr.contains(&token), "{}", r.stderr);
+        let count = std::fs::read_to_string(&runs).unwrap().lines().count();
+        assert_eq!(count, 1, "the plugin ran {count} times for one start");
     }
 }

@@ -64,6 +64,7 @@ impl Harness {
             kubeconfig: Some(kubeconfig.clone()),
             context: context.map(str::to_string),
             namespace: Some("shop".into()),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -163,6 +163,12 @@ pub fn apply(app: &mut App, done: Done) -> Option<super::write::WriteEffect> {
 }
 
 pub fn connect_context(opts: crate::cluster::ConnectOptions, tx: UnboundedSender<Done>) {
+    // The cockpit owns the terminal now: a credential plugin must not
+    // prompt on it, and nothing may be printed to it.
+    let opts = crate::cluster::ConnectOptions {
+        at_start: false,
+        ..opts
+    };
     tokio::spawn(async move {
         let result = crate::cluster::connect(&opts)
             .await

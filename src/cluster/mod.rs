@@ -2,7 +2,10 @@
 //! and (later) log streams and mutations. Nothing here draws.
 
 pub mod client;
+mod error_text;
 pub mod event_scope;
+mod exec_auth;
+pub mod exec_plugin;
 pub mod intake;
 pub mod kinds;
 pub mod logs;

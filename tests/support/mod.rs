@@ -9,6 +9,7 @@
 // part it needs, so the rest would be reported unused in each of them.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod client;
 pub mod deploy;
 pub mod env;
