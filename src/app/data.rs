@@ -16,13 +16,26 @@ use crate::model::events::{event_row, EventRow};
 use crate::model::history::HpaHistory;
 use crate::model::hpa::{hpa_row, HpaRow};
 use crate::model::rows::{deployment_row, pod_row, DeploymentRow, PodRow};
+use crate::model::table::TableRow;
 
 /// A row with the object it came from and the text `/` searches.
 #[derive(Clone, Debug)]
 pub struct Item<R, K> {
     pub row: R,
     pub obj: Arc<K>,
+    /// Starts `namespace/name` (for events, the involved object's name),
+    /// then the other columns.
     pub search: String,
+}
+
+impl<R: TableRow, K> Item<R, K> {
+    /// The search text from the name on, where `/^api` anchors: the
+    /// namespace prefix is `namespace/`, so no copy is needed.
+    pub fn search_from_name(&self) -> &str {
+        self.search
+            .get(self.row.namespace().len() + 1..)
+            .unwrap_or(&self.search)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -196,9 +209,10 @@ fn hpa_search(r: &HpaRow) -> String {
 
 fn event_search(r: &EventRow) -> String {
     let ty = if r.warning { "Warning" } else { "Normal" };
+    // An event is found by the object it is about, as `ns/name` like rows.
     format!(
-        "{} {} {} {} {}",
-        r.namespace, ty, r.reason, r.object, r.message
+        "{}/{} {} {} {} {}",
+        r.namespace, r.object_name, ty, r.reason, r.object, r.message
     )
 }
 

@@ -259,8 +259,11 @@ fn refresh_view<R: TableRow, K: kube::Resource>(view: &mut View, items: &[Item<R
             })
         })
         .filter(|(_, it)| {
-            view.filter
-                .matches(&it.search, it.obj.meta().labels.as_ref())
+            view.filter.matches(
+                &it.search,
+                it.search_from_name(),
+                it.obj.meta().labels.as_ref(),
+            )
         })
         .map(|(i, _)| i)
         .collect();
