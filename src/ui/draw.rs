@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    draw_header(f, header, model, theme);
+    super::header::draw_header(f, header, model, theme);
     match &model.body {
         Body::Table(t) => draw_table(f, body, t, &model.liveness, theme),
         Body::Doc(d) => crate::ui::doc::draw_doc(f, body, d, theme),
@@ -65,43 +65,6 @@ fn scrub(buf: &mut ratatui::buffer::Buffer) {
             cell.set_symbol("�");
         }
     }
-}
-
-fn draw_header(f: &mut Frame, area: Rect, m: &FrameModel, theme: &Theme) {
-    let mut spans = vec![
-        Span::styled(" kockpit ", theme.accent()),
-        Span::styled(" ctx:", theme.dim()),
-        Span::styled(m.context.clone(), theme.text()),
-        Span::styled("  ns:", theme.dim()),
-        Span::styled(m.namespace.clone(), theme.text()),
-        Span::styled("  k8s:", theme.dim()),
-        Span::styled(m.version.clone(), theme.text()),
-        Span::raw("  "),
-    ];
-    if m.readonly {
-        spans.push(Span::styled("[read-only] ", theme.warning()));
-    }
-    if let Some(g) = &m.guard {
-        spans.push(Span::styled(
-            format!("{}  ", g.text),
-            crate::ui::overlay::guard_style(g.state, theme),
-        ));
-    }
-    spans.push(match &m.liveness {
-        Liveness::Live => Span::styled("● live", theme.ok()),
-        Liveness::Syncing => Span::styled("◌ syncing…", theme.progressing()),
-        Liveness::Stale {
-            reason,
-            last_update_secs,
-        } => {
-            let age = last_update_secs.map_or("never".to_string(), |s| format!("{s}s ago"));
-            Span::styled(
-                format!("⚠ STALE: reconnecting, last update {age} ({reason})"),
-                theme.failed(),
-            )
-        }
-    });
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn health_style(theme: &Theme, h: Health) -> Style {
