@@ -7,6 +7,7 @@ pub mod effects;
 pub mod logs;
 pub mod mouse;
 pub mod run;
+pub mod signals;
 pub mod state;
 pub mod update;
 pub mod write;

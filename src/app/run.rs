@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
-use tokio::signal::unix::{signal, SignalKind};
 
 use super::data::Data;
 use super::effects::{self, Done};
 use super::logs::OpenLogs;
+pub use super::signals::Ended;
+use super::signals::EndingSignals;
 use super::state::Screen;
 use super::state::View;
 use super::state::{now, App, ClusterInfo, Flash};
@@ -43,7 +44,8 @@ pub struct Options {
 /// per this interval; well under the 150 ms change-to-screen budget.
 const MIN_REBUILD_INTERVAL: Duration = Duration::from_millis(30);
 
-pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
+/// Runs the cockpit until it is quit or a signal ends it, and says which.
+pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
     let namespace = (!opts.all_namespaces).then(|| conn.namespace.clone());
     let scope_of = |ns: &Option<String>| ns.clone().map_or(Scope::All, Scope::Namespace);
     let mut watchers = Watchers::start(conn.client.clone(), scope_of(&namespace));
@@ -72,8 +74,9 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
     app.write.slot_keys = opts.slot_keys.clone();
     app.write.journal_path = writer.journal_path();
 
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
+    // Caught before the terminal is taken over, so that from then on no
+    // signal can end kockpit without restoring it.
+    let mut signals = EndingSignals::catch()?;
     let mut tui = Tui::enter(opts.mouse)?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -82,6 +85,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut logs: Option<OpenLogs> = None;
     let mut last_rebuild = Instant::now() - MIN_REBUILD_INTERVAL;
+    let mut ended = Ended::Quit;
 
     loop {
         let size = tui.terminal.size()?;
@@ -228,15 +232,17 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
             _ = tick.tick() => {
                 data.tick_history(now());
             }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            n = signals.recv() => {
+                ended = Ended::Signal(n);
+                break;
+            }
         }
     }
-    // Quit, SIGTERM and SIGHUP all end here: a guard still watching is
+    // Quit and every ending signal end here: a guard still watching is
     // journaled as stopped and the journal reaches the disk before exit.
     writer.shutdown("kockpit exited while guarding; nothing was undone");
     drop(tui);
-    Ok(())
+    Ok(ended)
 }
 
 fn connect_writer(

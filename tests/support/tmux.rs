@@ -94,6 +94,17 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    /// A pane variable (`#{alternate_on}`, `#{cursor_flag}`...).
+    pub fn pane(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "t", format])
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    }
+
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
