@@ -9,13 +9,14 @@ use futures::StreamExt;
 
 use super::data::Data;
 use super::effects::{self, Done};
+use super::input::Batch;
 use super::logs::OpenLogs;
 pub use super::signals::Ended;
 use super::signals::EndingSignals;
 use super::state::Screen;
 use super::state::View;
 use super::state::{now, App, ClusterInfo, Flash};
-use super::update::{key_to_msg, update, Effect};
+use super::update::{key_to_msg, settle, update, update_deferred, Effect, Msg};
 use super::write_runner::WriteRunner;
 use crate::cluster::logs::LogOptions;
 use crate::cluster::watch::{KindHealth, Scope};
@@ -126,10 +127,43 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
             logs = None;
         }
         tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(key))) => {
-                    if let Some(msg) = key_to_msg(&app, &opts.keymap, &key) {
-                        match update(&mut app, &data, msg) {
+            ev = events.next() => {
+                // This event and those already waiting behind it, up to a
+                // batch: prompt edits settle once, resizes apply once, and
+                // then the frame is drawn (`app::input`).
+                let mut batch = Batch::default();
+                // The terminal closed: kockpit ends as on a quit.
+                let closed = ev.is_none();
+                let mut next = ev;
+                let mut resized = false;
+                while let Some(ev) = next.take() {
+                    let msg = match ev {
+                        Ok(Event::Key(key)) => key_to_msg(&app, &opts.keymap, &key),
+                        Ok(Event::Paste(text)) => Some(Msg::Paste(text)),
+                        Ok(Event::Mouse(m)) => {
+                            // The mouse only moves and opens (Up, Down, Enter): on the
+                            // log view that scrolls its buffer, elsewhere it changes
+                            // only the screen.
+                            for msg in super::mouse::to_msgs(&app, &m) {
+                                if let Effect::Log(cmd) = update(&mut app, &data, msg) {
+                                    if let Some(l) = logs.as_mut() {
+                                        if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
+                                            logs = Some(replacement);
+                                        }
+                                    }
+                                }
+                            }
+                            None
+                        }
+                        Ok(Event::Resize(..)) => {
+                            resized = true;
+                            None
+                        }
+                        Ok(_) => None,
+                        Err(e) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
+                    };
+                    if let Some(msg) = msg {
+                        match update_deferred(&mut app, &data, msg) {
                             Effect::None => {}
                             Effect::Rescope(ns) => {
                                 watchers = Watchers::start(conn.client.clone(), scope_of(&ns));
@@ -159,29 +193,21 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
                             }
                         }
                     }
-                }
-                Some(Ok(Event::Mouse(m))) => {
-                    // The mouse only moves and opens (Up, Down, Enter): on the
-                    // log view that scrolls its buffer, elsewhere it changes
-                    // only the screen.
-                    for msg in super::mouse::to_msgs(&app, &m) {
-                        if let Effect::Log(cmd) = update(&mut app, &data, msg) {
-                            if let Some(l) = logs.as_mut() {
-                                if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
-                                    logs = Some(replacement);
-                                }
-                            }
-                        }
+                    if app.quit {
+                        break;
                     }
+                    next = batch.next_ready();
                 }
-                Some(Ok(Event::Resize(..))) => {
+                super::input::rearm_stalled_input();
+                settle(&mut app, &data);
+                if resized {
                     tui.terminal.autoresize()?;
                     last_drawn = None;
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
-                None => break,
-            },
+                if closed {
+                    break;
+                }
+            }
             _ = watchers.changes.wait() => {
                 let since = last_rebuild.elapsed();
                 if since < MIN_REBUILD_INTERVAL {

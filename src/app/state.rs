@@ -166,6 +166,8 @@ pub struct App {
     pub views: Vec<View>,
     pub mode: Mode,
     pub input: String,
+    /// Prompt edits not yet filtered on (`update::settle`).
+    pub input_unsettled: bool,
     pub help: bool,
     pub quit: bool,
     pub flash: Option<Flash>,
@@ -196,6 +198,7 @@ impl App {
             views: vec![View::new(Screen::Overview)],
             mode: Mode::Normal,
             input: String::new(),
+            input_unsettled: false,
             help: false,
             quit: false,
             flash: None,

@@ -114,17 +114,57 @@ fn draw_table(f: &mut Frame, area: Rect, t: &TableModel, liveness: &Liveness, th
 fn draw_footer(f: &mut Frame, area: Rect, footer: &Footer, theme: &Theme) {
     let line = match footer {
         Footer::Hints(h) => Line::from(Span::styled(format!(" {h}"), theme.dim())),
-        Footer::Prompt { prefix, input } => Line::from(vec![
-            Span::styled(format!(" {prefix}"), theme.accent()),
-            Span::styled(input.clone(), theme.text()),
-            Span::styled("▏", theme.accent()),
-        ]),
+        Footer::Prompt {
+            prefix,
+            input,
+            note,
+        } => {
+            let mut spans = vec![Span::styled(format!(" {prefix}"), theme.accent())];
+            let note = note.as_ref().map(|n| {
+                let style = if n.warning {
+                    theme.warning()
+                } else {
+                    theme.dim()
+                };
+                Span::styled(format!("  {}", n.text), style)
+            });
+            // The end of the text, where the cursor is, and the note stay
+            // in sight; a long prompt loses its start.
+            let room = usize::from(area.width)
+                .saturating_sub(3)
+                .saturating_sub(note.as_ref().map_or(0, Span::width));
+            spans.push(Span::styled(tail(input, room), theme.text()));
+            spans.push(Span::styled("▏", theme.accent()));
+            spans.extend(note);
+            Line::from(spans)
+        }
         Footer::Message { text, error } => Line::from(Span::styled(
             format!(" {text}"),
             if *error { theme.failed() } else { theme.text() },
         )),
     };
     f.render_widget(Paragraph::new(line).style(theme.bar()), area);
+}
+
+/// The end of `s` in at most `max` columns, `…` first when cut.
+fn tail(s: &str, max: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= max {
+        return s.to_string();
+    }
+    let mut used = 1;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        used += c.width().unwrap_or(0);
+        if used > max {
+            break;
+        }
+        start = i;
+    }
+    if max == 0 {
+        return String::new();
+    }
+    format!("…{}", &s[start..])
 }
 
 fn draw_help(f: &mut Frame, body: Rect, help: &[(String, String)], theme: &Theme) {
