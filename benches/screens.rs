@@ -1,7 +1,9 @@
 //! The read side at scale: 10,000 pods in 1,000 deployments cached.
 //! - rows: rebuilding every pod row after a change (what a watch event costs);
 //! - pods screen: building the frame model and rendering it at 200×50;
-//! - filter keystroke: one character typed into `/` to the re-rendered screen.
+//! - filter keystroke: one character typed into `/` to the re-rendered screen;
+//! - paste: 100,000 characters into `/`, as one bracketed paste and as raw
+//!   keys drained in batches (`app::input`), to the re-rendered screen.
 
 use std::hint::black_box;
 
@@ -14,7 +16,7 @@ use ratatui::Terminal;
 
 use kockpit::app::data::Data;
 use kockpit::app::state::{App, ClusterInfo};
-use kockpit::app::update::{key_to_msg, update};
+use kockpit::app::update::{key_to_msg, settle, update, update_deferred, Msg};
 use kockpit::config::keymap::Keymap;
 use kockpit::config::theme::Theme;
 use kockpit::model::cached::Pod;
@@ -157,6 +159,69 @@ fn benches(c: &mut Criterion) {
             render(&app, &data, &mut term, &keymap, &theme);
         })
     });
+
+    // A paste storm: the whole path from the terminal's event to the
+    // re-rendered screen; leaving the prompt again is not timed.
+    let storm: String = "abcdefghijklmnopqrstuvwxyz0123456789"
+        .chars()
+        .cycle()
+        .take(100_000)
+        .collect();
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    // Out of the prompt the keystroke bench left open.
+    if let Some(msg) = key_to_msg(&app, &keymap, &esc) {
+        update(&mut app, &data, msg);
+    }
+    c.bench_function(
+        "paste 100k chars into / to re-rendered screen (10k pods)",
+        |b| {
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    press(&mut app, &data, '/');
+                    let text = storm.clone();
+                    let start = std::time::Instant::now();
+                    update(&mut app, &data, Msg::Paste(text));
+                    render(&app, &data, &mut term, &keymap, &theme);
+                    total += start.elapsed();
+                    if let Some(msg) = key_to_msg(&app, &keymap, &esc) {
+                        update(&mut app, &data, msg);
+                    }
+                }
+                total
+            })
+        },
+    );
+    c.bench_function(
+        "100k raw keys into /, 1024 a batch, each rendered (10k pods)",
+        |b| {
+            let keys: Vec<KeyEvent> = storm
+                .chars()
+                .map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+                .collect();
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    press(&mut app, &data, '/');
+                    let start = std::time::Instant::now();
+                    for batch in keys.chunks(1024) {
+                        for key in batch {
+                            if let Some(msg) = key_to_msg(&app, &keymap, key) {
+                                update_deferred(&mut app, &data, msg);
+                            }
+                        }
+                        settle(&mut app, &data);
+                        render(&app, &data, &mut term, &keymap, &theme);
+                    }
+                    total += start.elapsed();
+                    if let Some(msg) = key_to_msg(&app, &keymap, &esc) {
+                        update(&mut app, &data, msg);
+                    }
+                }
+                total
+            })
+        },
+    );
 
     c.bench_function("refresh_visible: re-sort 10k pod rows", |b| {
         b.iter(|| app.refresh_visible(black_box(&data)))

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(real_main(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(ended) => ended.exit_code(),
         Err(e) => {
             // One line: the cause chain joined, never a backtrace, and no
             // escape sequence from a kubeconfig, a flag or a server.
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn real_main(cli: Cli) -> anyhow::Result<()> {
+async fn real_main(cli: Cli) -> anyhow::Result<run::Ended> {
     if let Some(Command::Demo {
         command:
             DemoCommand::Serve {
@@ -58,7 +58,9 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             faults: kockpit::demo::faults::FaultSpec::from_flags(&faults)
                 .map_err(anyhow::Error::msg)?,
         };
-        return kockpit::demo::serve_forever(opts).await;
+        return kockpit::demo::serve_forever(opts)
+            .await
+            .map(|()| run::Ended::Quit);
     }
 
     // The demo cluster is reached through a kubeconfig exactly like any

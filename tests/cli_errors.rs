@@ -294,7 +294,8 @@ fn a_failing_plugin_is_reported_by_path_exit_status_and_stderr_never_stdout() {
     assert_no_secret(&r, "exit 1");
     assert!(r.stderr.contains("exit code 1"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("login failed: \u{FFFD}no browser\u{FFFD}"),
+        r.stderr
+            .contains("login failed: \u{FFFD}no browser\u{FFFD}"),
         "its stderr, cleaned: {}",
         r.stderr
     );

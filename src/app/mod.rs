@@ -4,10 +4,12 @@
 pub mod action;
 pub mod data;
 pub mod effects;
+pub mod input;
 pub mod logs;
 pub mod mouse;
 pub mod reveal;
 pub mod run;
+pub mod signals;
 pub mod state;
 pub mod update;
 pub mod write;

@@ -6,15 +6,17 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
-use tokio::signal::unix::{signal, SignalKind};
 
 use super::data::Data;
 use super::effects::{self, Done};
+use super::input::Batch;
 use super::logs::OpenLogs;
+pub use super::signals::Ended;
+use super::signals::EndingSignals;
 use super::state::Screen;
 use super::state::View;
 use super::state::{now, App, ClusterInfo, Flash};
-use super::update::{key_to_msg, update, Effect};
+use super::update::{key_to_msg, settle, update, update_deferred, Effect, Msg};
 use super::write_runner::WriteRunner;
 use crate::cluster::logs::LogOptions;
 use crate::cluster::watch::{KindHealth, Scope};
@@ -43,7 +45,8 @@ pub struct Options {
 /// per this interval; well under the 150 ms change-to-screen budget.
 const MIN_REBUILD_INTERVAL: Duration = Duration::from_millis(30);
 
-pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
+/// Runs the cockpit until it is quit or a signal ends it, and says which.
+pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
     let namespace = (!opts.all_namespaces).then(|| conn.namespace.clone());
     let scope_of = |ns: &Option<String>| ns.clone().map_or(Scope::All, Scope::Namespace);
     let mut watchers = Watchers::start(conn.client.clone(), scope_of(&namespace));
@@ -72,8 +75,9 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
     app.write.slot_keys = opts.slot_keys.clone();
     app.write.journal_path = writer.journal_path();
 
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
+    // Caught before the terminal is taken over, so that from then on no
+    // signal can end kockpit without restoring it.
+    let mut signals = EndingSignals::catch()?;
     let mut tui = Tui::enter(opts.mouse)?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -82,6 +86,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut logs: Option<OpenLogs> = None;
     let mut last_rebuild = Instant::now() - MIN_REBUILD_INTERVAL;
+    let mut ended = Ended::Quit;
 
     loop {
         let size = tui.terminal.size()?;
@@ -122,10 +127,43 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
             logs = None;
         }
         tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(key))) => {
-                    if let Some(msg) = key_to_msg(&app, &opts.keymap, &key) {
-                        match update(&mut app, &data, msg) {
+            ev = events.next() => {
+                // This event and those already waiting behind it, up to a
+                // batch: prompt edits settle once, resizes apply once, and
+                // then the frame is drawn (`app::input`).
+                let mut batch = Batch::default();
+                // The terminal closed: kockpit ends as on a quit.
+                let closed = ev.is_none();
+                let mut next = ev;
+                let mut resized = false;
+                while let Some(ev) = next.take() {
+                    let msg = match ev {
+                        Ok(Event::Key(key)) => key_to_msg(&app, &opts.keymap, &key),
+                        Ok(Event::Paste(text)) => Some(Msg::Paste(text)),
+                        Ok(Event::Mouse(m)) => {
+                            // The mouse only moves and opens (Up, Down, Enter): on the
+                            // log view that scrolls its buffer, elsewhere it changes
+                            // only the screen.
+                            for msg in super::mouse::to_msgs(&app, &m) {
+                                if let Effect::Log(cmd) = update(&mut app, &data, msg) {
+                                    if let Some(l) = logs.as_mut() {
+                                        if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
+                                            logs = Some(replacement);
+                                        }
+                                    }
+                                }
+                            }
+                            None
+                        }
+                        Ok(Event::Resize(..)) => {
+                            resized = true;
+                            None
+                        }
+                        Ok(_) => None,
+                        Err(e) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
+                    };
+                    if let Some(msg) = msg {
+                        match update_deferred(&mut app, &data, msg) {
                             Effect::None => {}
                             Effect::Rescope(ns) => {
                                 watchers = Watchers::start(conn.client.clone(), scope_of(&ns));
@@ -155,29 +193,21 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
                             }
                         }
                     }
-                }
-                Some(Ok(Event::Mouse(m))) => {
-                    // The mouse only moves and opens (Up, Down, Enter): on the
-                    // log view that scrolls its buffer, elsewhere it changes
-                    // only the screen.
-                    for msg in super::mouse::to_msgs(&app, &m) {
-                        if let Effect::Log(cmd) = update(&mut app, &data, msg) {
-                            if let Some(l) = logs.as_mut() {
-                                if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
-                                    logs = Some(replacement);
-                                }
-                            }
-                        }
+                    if app.quit {
+                        break;
                     }
+                    next = batch.next_ready();
                 }
-                Some(Ok(Event::Resize(..))) => {
+                super::input::rearm_stalled_input();
+                settle(&mut app, &data);
+                if resized {
                     tui.terminal.autoresize()?;
                     last_drawn = None;
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
-                None => break,
-            },
+                if closed {
+                    break;
+                }
+            }
             _ = watchers.changes.wait() => {
                 let since = last_rebuild.elapsed();
                 if since < MIN_REBUILD_INTERVAL {
@@ -230,15 +260,17 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<()> {
                 // A revealed Secret value counts down and ends on time.
                 super::reveal::expire(&mut app);
             }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            n = signals.recv() => {
+                ended = Ended::Signal(n);
+                break;
+            }
         }
     }
-    // Quit, SIGTERM and SIGHUP all end here: a guard still watching is
+    // Quit and every ending signal end here: a guard still watching is
     // journaled as stopped and the journal reaches the disk before exit.
     writer.shutdown("kockpit exited while guarding; nothing was undone");
     drop(tui);
-    Ok(())
+    Ok(ended)
 }
 
 fn connect_writer(

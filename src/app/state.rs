@@ -155,6 +155,8 @@ pub struct App {
     pub views: Vec<View>,
     pub mode: Mode,
     pub input: String,
+    /// Prompt edits not yet filtered on (`update::settle`).
+    pub input_unsettled: bool,
     pub help: bool,
     pub quit: bool,
     pub flash: Option<Flash>,
@@ -190,6 +192,7 @@ impl App {
             views: vec![View::new(Screen::Overview)],
             mode: Mode::Normal,
             input: String::new(),
+            input_unsettled: false,
             help: false,
             quit: false,
             flash: None,
@@ -265,8 +268,11 @@ fn refresh_view<R: TableRow, K: kube::Resource>(view: &mut View, items: &[Item<R
             })
         })
         .filter(|(_, it)| {
-            view.filter
-                .matches(&it.search, it.obj.meta().labels.as_ref())
+            view.filter.matches(
+                &it.search,
+                it.search_from_name(),
+                it.obj.meta().labels.as_ref(),
+            )
         })
         .map(|(i, _)| i)
         .collect();

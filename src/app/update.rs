@@ -27,6 +27,9 @@ pub enum Msg {
     Complete,
     /// A key for the panel open over the screen.
     Panel(KeyEvent),
+    /// Text pasted in one go (bracketed paste): into the prompt or the
+    /// panel's focused field as one edit, never taken as keys.
+    Paste(String),
 }
 
 /// What the run loop must do after an update. One per key press, moved
@@ -133,19 +136,62 @@ fn write_effect(e: Option<super::write::WriteEffect>) -> Effect {
     e.map_or(Effect::None, Effect::Write)
 }
 
+/// For input in bursts (the run loop drains the terminal in batches):
+/// like `update`, except that an edit of the `/` or `:` prompt only
+/// changes its text. The re-filter it calls for waits for [`settle`], so
+/// a thousand characters typed in one batch re-filter once, not a
+/// thousand times; any other message settles first, so it sees the rows
+/// as `update` would have left them.
+pub fn update_deferred(app: &mut App, data: &Data, msg: Msg) -> Effect {
+    let in_prompt = matches!(app.mode, Mode::Filter | Mode::Command);
+    if in_prompt && matches!(msg, Msg::Char(_) | Msg::Backspace | Msg::Paste(_)) {
+        app.flash = None;
+        edit_prompt(app, msg);
+        app.input_unsettled = true;
+        return Effect::None;
+    }
+    update(app, data, msg)
+}
+
+/// Carries out what deferred prompt edits called for: the live filter and
+/// one refresh of the rows.
+pub fn settle(app: &mut App, data: &Data) {
+    if std::mem::take(&mut app.input_unsettled) {
+        live_filter(app);
+        app.refresh_visible(data);
+    }
+}
+
+fn edit_prompt(app: &mut App, msg: Msg) {
+    match msg {
+        Msg::Char(c) => super::input::push(&mut app.input, c),
+        Msg::Backspace => {
+            app.input.pop();
+        }
+        Msg::Paste(text) => super::input::paste(&mut app.input, &text),
+        _ => {}
+    }
+}
+
 pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
+    settle(app, data);
     // Any keypress retires the previous one-line message.
     app.flash = None;
     let effect = match msg {
         Msg::Action(a) => act(app, data, a),
-        Msg::Panel(key) => write_effect(write::panel_key(app, key)),
-        Msg::Char(c) => {
-            app.input.push(c);
-            live_filter(app);
+        Msg::Panel(key) => {
+            let effect = write_effect(write::panel_key(app, key));
+            if app.flash.is_none() && write::focused_field_full(app) {
+                write::say_field_full(app);
+            }
+            effect
+        }
+        Msg::Paste(text) if !matches!(app.mode, Mode::Filter | Mode::Command) => {
+            pasted_outside_a_prompt(app, &text);
             Effect::None
         }
-        Msg::Backspace => {
-            app.input.pop();
+        msg @ (Msg::Char(_) | Msg::Backspace | Msg::Paste(_)) => {
+            edit_prompt(app, msg);
             live_filter(app);
             Effect::None
         }
@@ -183,6 +229,20 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
     super::reveal::expire(app);
     app.refresh_visible(data);
     effect
+}
+
+/// A paste with no prompt open goes to the panel's text field, if a panel
+/// is open; elsewhere it is dropped, never replayed as keys (a pasted `q`
+/// must not quit, nor a pasted line run anything).
+fn pasted_outside_a_prompt(app: &mut App, text: &str) {
+    if !app.help && !app.write.panels.is_empty() {
+        write::panel_paste(app, text);
+    } else {
+        app.flash = Some(Flash {
+            text: "paste ignored: / to filter, : for a command".into(),
+            error: false,
+        });
+    }
 }
 
 fn act(app: &mut App, data: &Data, action: Action) -> Effect {

@@ -502,6 +502,45 @@ pub fn panel_key(app: &mut App, key: KeyEvent) -> Option<WriteEffect> {
     }
 }
 
+/// A paste for the panel on top, into its focused text field as one edit.
+/// A typed confirmation must be typed: a paste there is refused.
+pub fn panel_paste(app: &mut App, text: &str) {
+    let cut = match app.write.panels.last_mut() {
+        Some(Panel::Rollout(p)) => p.paste(text),
+        Some(Panel::BlueGreen(p)) => p.paste(text),
+        Some(Panel::Confirm(_)) => {
+            flash(
+                app,
+                "type the confirmation: a paste is not taken here",
+                true,
+            );
+            return;
+        }
+        _ => None,
+    };
+    match cut {
+        None => flash(app, "paste ignored: this panel has no text field", false),
+        Some(cut) if cut || focused_field_full(app) => say_field_full(app),
+        Some(_) => {}
+    }
+}
+
+/// The focused text field of the panel on top holds all it can.
+pub fn focused_field_full(app: &App) -> bool {
+    match app.write.panels.last() {
+        Some(Panel::Rollout(p)) => p.focused_full(),
+        Some(Panel::BlueGreen(p)) => p.focused_full(),
+        Some(Panel::Confirm(c)) => c.panel.typed_full(),
+        _ => false,
+    }
+}
+
+/// Said in the status line, which a long field cannot push out of sight.
+pub fn say_field_full(app: &mut App) {
+    let note = crate::ui::panels::field::cut_note(crate::ui::panels::field::MAX_FIELD_CHARS);
+    flash(app, note, true);
+}
+
 /// A result from the runner. May ask for more work.
 pub fn done(app: &mut App, done: WriteDone) -> Option<WriteEffect> {
     match done {

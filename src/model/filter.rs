@@ -1,5 +1,9 @@
 //! The `/` filter: a case-insensitive regex over a row's text, `!regex` to
 //! invert it, or `-l selector` to match labels — as k9s users type it.
+//!
+//! A row's text starts `namespace/name`. `^` anchors at the name as well
+//! as at the start, so `/^worker` finds the workers and `/^shop/worker`
+//! the ones in namespace shop.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +18,10 @@ pub enum Filter {
     Text {
         re: Regex,
         inverse: bool,
+        /// The pattern can only match at the start (`^`, `\A`): only then
+        /// can the text from the name on match where the whole text did
+        /// not, so only then is it tried.
+        anchored: bool,
     },
     Labels(Selector),
 }
@@ -36,18 +44,36 @@ impl Filter {
             .size_limit(1 << 20)
             .build()
             .map_err(|e| format!("bad filter regex: {}", first_line(&e.to_string())))?;
-        Ok(Filter::Text { re, inverse })
+        let anchored = pattern.contains('^') || pattern.contains("\\A");
+        Ok(Filter::Text {
+            re,
+            inverse,
+            anchored,
+        })
     }
 
     pub fn is_active(&self) -> bool {
         !matches!(self, Filter::All)
     }
 
-    /// `text` is the row's searchable text; `labels` the object's labels.
-    pub fn matches(&self, text: &str, labels: Option<&BTreeMap<String, String>>) -> bool {
+    /// `text` is the row's searchable text and `from_name` its tail from
+    /// the name on; `labels` the object's labels.
+    pub fn matches(
+        &self,
+        text: &str,
+        from_name: &str,
+        labels: Option<&BTreeMap<String, String>>,
+    ) -> bool {
         match self {
             Filter::All => true,
-            Filter::Text { re, inverse } => re.is_match(text) != *inverse,
+            Filter::Text {
+                re,
+                inverse,
+                anchored,
+            } => {
+                let found = re.is_match(text) || (*anchored && re.is_match(from_name));
+                found != *inverse
+            }
             Filter::Labels(sel) => sel.matches(labels),
         }
     }
@@ -67,19 +93,44 @@ fn first_line(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn row(text: &str) -> (&str, &str) {
+        (text, &text[text.find('/').map_or(0, |i| i + 1)..])
+    }
+
+    fn matches(filter: &str, text: &str) -> bool {
+        let (text, from_name) = row(text);
+        Filter::parse(filter)
+            .unwrap()
+            .matches(text, from_name, None)
+    }
+
     #[test]
     fn regex_inverse_and_labels() {
         let l: BTreeMap<String, String> = [("app".to_string(), "api".to_string())].into();
-        assert!(Filter::parse("API").unwrap().matches("shop api-1", None));
-        assert!(!Filter::parse("!api").unwrap().matches("shop api-1", None));
-        assert!(Filter::parse("!api").unwrap().matches("shop web-1", None));
+        assert!(matches("API", "shop/api-1 1/1"));
+        assert!(!matches("!api", "shop/api-1 1/1"));
+        assert!(matches("!api", "shop/web-1 1/1"));
         assert!(Filter::parse("-l app=api")
             .unwrap()
-            .matches("anything", Some(&l)));
+            .matches("anything", "anything", Some(&l)));
         assert!(!Filter::parse("-l app=web")
             .unwrap()
-            .matches("anything", Some(&l)));
+            .matches("anything", "anything", Some(&l)));
         assert!(!Filter::parse("").unwrap().is_active());
+    }
+
+    #[test]
+    fn caret_anchors_at_the_name_and_at_the_namespace() {
+        let text = "shop/worker-1 1/1 Running node-a";
+        assert!(matches("^worker", text));
+        assert!(matches("^shop/worker", text));
+        assert!(matches("\\Awork", text));
+        assert!(matches("^(api|worker)-1 ", text));
+        assert!(!matches("^node", text), "other columns are not anchors");
+        assert!(!matches("^orker", text));
+        assert!(!matches("!^worker", text));
+        assert!(matches("!^api", text));
+        assert!(matches("node-a$", text));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, model: &FrameModel, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    draw_header(f, header, model, theme);
+    super::header::draw_header(f, header, model, theme);
     match &model.body {
         Body::Table(t) => draw_table(f, body, t, &model.liveness, theme),
         Body::Doc(d) => crate::ui::doc::draw_doc(f, body, d, theme),
@@ -65,43 +65,6 @@ fn scrub(buf: &mut ratatui::buffer::Buffer) {
             cell.set_symbol("�");
         }
     }
-}
-
-fn draw_header(f: &mut Frame, area: Rect, m: &FrameModel, theme: &Theme) {
-    let mut spans = vec![
-        Span::styled(" kockpit ", theme.accent()),
-        Span::styled(" ctx:", theme.dim()),
-        Span::styled(m.context.clone(), theme.text()),
-        Span::styled("  ns:", theme.dim()),
-        Span::styled(m.namespace.clone(), theme.text()),
-        Span::styled("  k8s:", theme.dim()),
-        Span::styled(m.version.clone(), theme.text()),
-        Span::raw("  "),
-    ];
-    if m.readonly {
-        spans.push(Span::styled("[read-only] ", theme.warning()));
-    }
-    if let Some(g) = &m.guard {
-        spans.push(Span::styled(
-            format!("{}  ", g.text),
-            crate::ui::overlay::guard_style(g.state, theme),
-        ));
-    }
-    spans.push(match &m.liveness {
-        Liveness::Live => Span::styled("● live", theme.ok()),
-        Liveness::Syncing => Span::styled("◌ syncing…", theme.progressing()),
-        Liveness::Stale {
-            reason,
-            last_update_secs,
-        } => {
-            let age = last_update_secs.map_or("never".to_string(), |s| format!("{s}s ago"));
-            Span::styled(
-                format!("⚠ STALE: reconnecting, last update {age} ({reason})"),
-                theme.failed(),
-            )
-        }
-    });
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn health_style(theme: &Theme, h: Health) -> Style {
@@ -151,17 +114,57 @@ fn draw_table(f: &mut Frame, area: Rect, t: &TableModel, liveness: &Liveness, th
 fn draw_footer(f: &mut Frame, area: Rect, footer: &Footer, theme: &Theme) {
     let line = match footer {
         Footer::Hints(h) => Line::from(Span::styled(format!(" {h}"), theme.dim())),
-        Footer::Prompt { prefix, input } => Line::from(vec![
-            Span::styled(format!(" {prefix}"), theme.accent()),
-            Span::styled(input.clone(), theme.text()),
-            Span::styled("▏", theme.accent()),
-        ]),
+        Footer::Prompt {
+            prefix,
+            input,
+            note,
+        } => {
+            let mut spans = vec![Span::styled(format!(" {prefix}"), theme.accent())];
+            let note = note.as_ref().map(|n| {
+                let style = if n.warning {
+                    theme.warning()
+                } else {
+                    theme.dim()
+                };
+                Span::styled(format!("  {}", n.text), style)
+            });
+            // The end of the text, where the cursor is, and the note stay
+            // in sight; a long prompt loses its start.
+            let room = usize::from(area.width)
+                .saturating_sub(3)
+                .saturating_sub(note.as_ref().map_or(0, Span::width));
+            spans.push(Span::styled(tail(input, room), theme.text()));
+            spans.push(Span::styled("▏", theme.accent()));
+            spans.extend(note);
+            Line::from(spans)
+        }
         Footer::Message { text, error } => Line::from(Span::styled(
             format!(" {text}"),
             if *error { theme.failed() } else { theme.text() },
         )),
     };
     f.render_widget(Paragraph::new(line).style(theme.bar()), area);
+}
+
+/// The end of `s` in at most `max` columns, `…` first when cut.
+fn tail(s: &str, max: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= max {
+        return s.to_string();
+    }
+    let mut used = 1;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        used += c.width().unwrap_or(0);
+        if used > max {
+            break;
+        }
+        start = i;
+    }
+    if max == 0 {
+        return String::new();
+    }
+    format!("…{}", &s[start..])
 }
 
 fn draw_help(f: &mut Frame, body: Rect, help: &[(String, String)], theme: &Theme) {

@@ -45,9 +45,26 @@ pub struct TableModel {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Footer {
     Hints(String),
-    Prompt { prefix: char, input: String },
-    Message { text: String, error: bool },
+    Prompt {
+        prefix: char,
+        input: String,
+        note: Option<Note>,
+    },
+    Message {
+        text: String,
+        error: bool,
+    },
 }
+
+/// Said after the prompt: how to filter, or that the prompt is full.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub warning: bool,
+}
+
+/// The filter's syntax, shown while the `/` prompt of a table is empty.
+pub const FILTER_HINT: &str = "regex · ^ anchors at the name · ns/name · !inverts · -l app=x";
 
 /// The main area of the screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,10 +162,12 @@ pub fn build(
         (Mode::Filter, _) => Footer::Prompt {
             prefix: '/',
             input: app.input.clone(),
+            note: prompt_note(app),
         },
         (Mode::Command, _) => Footer::Prompt {
             prefix: ':',
             input: app.input.clone(),
+            note: prompt_note(app),
         },
         (Mode::Normal, Some(f)) => Footer::Message {
             text: f.text.clone(),
@@ -184,6 +203,20 @@ pub fn build(
         overlay: crate::ui::overlay::overlay(app),
         guard: crate::ui::overlay::guard_status(app),
     }
+}
+
+fn prompt_note(app: &App) -> Option<Note> {
+    if let Some(text) = crate::app::input::note(&app.input) {
+        return Some(Note {
+            text,
+            warning: true,
+        });
+    }
+    let hint = app.mode == Mode::Filter && app.input.is_empty() && app.view().screen.is_table();
+    hint.then(|| Note {
+        text: FILTER_HINT.into(),
+        warning: false,
+    })
 }
 
 fn hints(app: &App, view: &View) -> String {

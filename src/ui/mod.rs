@@ -6,6 +6,7 @@ pub mod doc;
 pub mod docs;
 pub mod draw;
 pub mod frame;
+pub mod header;
 pub mod overlay;
 pub mod panels;
 pub mod svg;

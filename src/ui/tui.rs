@@ -1,6 +1,7 @@
 //! Terminal setup and restore, in one place. Restore runs on drop, from the
 //! panic hook (chained before the default one, so the message lands on a
-//! sane screen) and on the quit/signal paths of the run loop.
+//! sane screen) and on the quit/signal paths of the run loop (every signal
+//! that would end the process is caught: `app::signals`).
 
 use std::io::{self, Stdout};
 use std::sync::Once;
@@ -28,7 +29,14 @@ impl Tui {
         });
         terminal::enable_raw_mode()?;
         let mut stdout = io::stdout();
-        if let Err(e) = execute!(stdout, terminal::EnterAlternateScreen, cursor::Hide) {
+        // Bracketed paste: a paste arrives as one event, never as keys
+        // (`app::input`).
+        if let Err(e) = execute!(
+            stdout,
+            terminal::EnterAlternateScreen,
+            cursor::Hide,
+            event::EnableBracketedPaste
+        ) {
             restore();
             return Err(e);
         }
@@ -54,6 +62,7 @@ pub fn restore() {
     let _ = terminal::disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        event::DisableBracketedPaste,
         event::DisableMouseCapture,
         terminal::LeaveAlternateScreen,
         cursor::Show

@@ -94,6 +94,42 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    /// Pastes `text` as the terminal would: through a tmux buffer, wrapped
+    /// in bracketed-paste markers when `bracketed` and the application
+    /// asked for them (`paste-buffer -p`), raw otherwise.
+    pub fn paste(&self, text: &str, bracketed: bool) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        let path = file.path().to_string_lossy().into_owned();
+        let out = self.tmux(&["load-buffer", "-b", "paste", &path]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut args = vec!["paste-buffer", "-d", "-b", "paste", "-t", "t"];
+        if bracketed {
+            args.push("-p");
+        }
+        let out = self.tmux(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A pane variable (`#{alternate_on}`, `#{cursor_flag}`...).
+    pub fn pane(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "t", format])
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    }
+
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }

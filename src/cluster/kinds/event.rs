@@ -29,9 +29,10 @@ impl Resource for Events {
 
     fn search(r: &EventRow) -> String {
         let ty = if r.warning { "Warning" } else { "Normal" };
+        // An event is found by the object it is about, as `ns/name` like rows.
         format!(
-            "{} {} {} {} {}",
-            r.namespace, ty, r.reason, r.object, r.message
+            "{}/{} {} {} {} {}",
+            r.namespace, r.object_name, ty, r.reason, r.object, r.message
         )
     }
 }

@@ -134,7 +134,19 @@ pub enum DetailView {
 pub struct Item<R, K> {
     pub row: R,
     pub obj: Arc<K>,
+    /// Starts `namespace/name` (for events, the involved object's name),
+    /// then the other columns.
     pub search: String,
+}
+
+impl<R: TableRow, K> Item<R, K> {
+    /// The search text from the name on, where `/^api` anchors: the
+    /// namespace prefix is `namespace/`, so no copy is needed.
+    pub fn search_from_name(&self) -> &str {
+        self.search
+            .get(self.row.namespace().len() + 1..)
+            .unwrap_or(&self.search)
+    }
 }
 
 /// The cached data a detail reads besides its own object.

@@ -243,6 +243,23 @@ impl BlueGreenPanel {
         PanelOutcome::Consumed
     }
 
+    /// Pasted text for the focused image field while the idle slot is
+    /// being prepared: whether some was cut, or `None` when no field is
+    /// open.
+    pub fn paste(&mut self, text: &str) -> Option<bool> {
+        let fields = self.prepare.as_mut()?;
+        let (_, f) = fields.get_mut(self.focus)?;
+        Some(f.paste(text))
+    }
+
+    /// The focused field holds all it can.
+    pub fn focused_full(&self) -> bool {
+        self.prepare
+            .as_ref()
+            .and_then(|fields| fields.get(self.focus))
+            .is_some_and(|(_, f)| f.full())
+    }
+
     fn prepare_key(&mut self, key: KeyEvent) -> PanelOutcome {
         let Some(fields) = self.prepare.as_mut() else {
             return PanelOutcome::Ignored;

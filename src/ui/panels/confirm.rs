@@ -161,6 +161,11 @@ impl ConfirmPanel {
         }
     }
 
+    /// The typed confirmation holds all it can.
+    pub fn typed_full(&self) -> bool {
+        self.confirm_word.is_some() && self.typed.full()
+    }
+
     pub fn view(&self) -> ConfirmView {
         ConfirmView {
             title: self.title.clone(),

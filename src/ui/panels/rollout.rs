@@ -296,6 +296,19 @@ impl RolloutPanel {
         }
     }
 
+    /// Pasted text for the focused field: whether some was cut, or
+    /// `None` when no field has the focus.
+    pub fn paste(&mut self, text: &str) -> Option<bool> {
+        let (_, f) = self.fields.get_mut(self.focus)?;
+        self.message = None;
+        Some(f.paste(text))
+    }
+
+    /// The focused field holds all it can.
+    pub fn focused_full(&self) -> bool {
+        self.fields.get(self.focus).is_some_and(|(_, f)| f.full())
+    }
+
     fn submit(&mut self) -> PanelOutcome {
         let Some((kind, _)) = self.fields.get(self.focus).cloned() else {
             return PanelOutcome::Ignored;
