@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use crate::model::verbs::Verb;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -52,6 +54,10 @@ pub enum Action {
     Guard,
     /// The journal of every change attempted.
     Journal,
+    /// A verb on the object under the highlight or on screen; named in
+    /// keymaps by its `VerbSpec::name` (`delete_pod`).
+    #[serde(skip_deserializing)]
+    Verb(Verb),
 }
 
 impl Action {
@@ -94,6 +100,7 @@ impl Action {
             Action::PauseResume => "deployment: pause / resume the rollout (asks first)",
             Action::Guard => "guarded rollout: countdown (c cancels)",
             Action::Journal => "journal of changes",
+            Action::Verb(v) => v.spec().desc,
         }
     }
 }

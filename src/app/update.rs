@@ -339,6 +339,7 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         Action::PauseResume => return write_effect(write::quick_action(app, data, false)),
         Action::Guard => return write_effect(write::open_guard(app)),
         Action::Journal => return write_effect(write::open_journal(app)),
+        Action::Verb(v) => return write_effect(write::verb(app, v)),
         // Log actions are handled by the log view itself.
         Action::LogFollow
         | Action::LogWrap

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{line_of, ConfigError};
 use crate::app::action::Action;
+use crate::model::verbs::Verb;
 
 pub const DEFAULT: &str = include_str!("../../keymaps/default.toml");
 pub const VIM: &str = include_str!("../../keymaps/vim.toml");
@@ -277,11 +278,34 @@ impl Keymap {
                 }
             }
         }
+        add_verb_defaults(&mut bindings);
         let lookup = bindings
             .iter()
             .flat_map(|b| b.keys.iter().map(move |k| (*k, b.action)))
             .collect();
         (Keymap { bindings, lookup }, problems)
+    }
+}
+
+/// Each verb's own key (`VerbSpec::key`), unless a layer bound the verb
+/// already or gave that key to something else: a verb brings its binding,
+/// so adding one needs no keymap edit, and a keymap still has the last word.
+fn add_verb_defaults(bindings: &mut Vec<Binding>) {
+    for &verb in Verb::ALL {
+        let spec = verb.spec();
+        let Ok(key) = KeyCombo::parse(spec.key) else {
+            continue;
+        };
+        let bound = bindings
+            .iter()
+            .any(|b| b.action == Action::Verb(verb) || b.keys.contains(&key));
+        if !bound {
+            bindings.push(Binding {
+                keys: vec![key],
+                action: Action::Verb(verb),
+                desc: spec.desc.to_string(),
+            });
+        }
     }
 }
 
@@ -292,13 +316,17 @@ fn resolve(file: &str, text: &str, raw: RawBinding) -> Result<Binding, ConfigErr
         reason,
     };
     let action_name = raw.action.get_ref();
-    let action: Action = serde_json::from_value(serde_json::Value::String(action_name.clone()))
-        .map_err(|_| {
-            err(
-                raw.action.span().start,
-                format!("unknown action \"{action_name}\""),
-            )
-        })?;
+    let verb = Verb::by_name(action_name).map(Action::Verb);
+    let action: Action = match verb {
+        Some(a) => Ok(a),
+        None => serde_json::from_value(serde_json::Value::String(action_name.clone())),
+    }
+    .map_err(|_| {
+        err(
+            raw.action.span().start,
+            format!("unknown action \"{action_name}\""),
+        )
+    })?;
     if raw.keys.is_empty() {
         return Err(err(
             raw.action.span().start,

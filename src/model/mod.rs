@@ -20,3 +20,4 @@ pub mod rows;
 pub mod sanitize;
 pub mod selector;
 pub mod table;
+pub mod verbs;

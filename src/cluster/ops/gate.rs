@@ -9,12 +9,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
-use k8s_openapi::api::core::v1::Service;
-use kube::api::{Patch, PatchParams, PostParams};
+use kube::api::PostParams;
 use kube::{Api, Client};
 use serde_json::{json, Value};
 
@@ -22,7 +20,8 @@ use super::errors::OpError;
 use super::fetch::{timed, Fetch};
 use super::identity::Identity;
 use super::journal::{Entry, Journal, Outcome};
-use super::plan::{reviewable, Change, ObjectKind, PatchBody, Plan, Prepared, Target};
+use super::plan::{reviewable, Change, PatchBody, Plan, Prepared, Target};
+use super::send;
 use crate::model::sanitize::clean;
 
 /// How long a permission answer is trusted: long enough that drawing a
@@ -267,8 +266,9 @@ impl Gate {
         }
         for c in &plan.changes {
             let t = &c.target;
+            let (verb, sub) = c.patch.permission();
             let p = self
-                .can("patch", t.kind.group(), t.kind.resource(), &t.namespace)
+                .can_sub(verb, &t.group, &t.plural, sub, &t.namespace)
                 .await;
             if let Permission::Denied(why) = p {
                 let err = OpError::Forbidden(why);
@@ -330,8 +330,13 @@ impl Gate {
     async fn undo(&self, done: &[(&Change, Value)], cause: &OpError) -> String {
         let mut failed = Vec::new();
         for (c, applied) in done.iter().rev() {
-            let Some(revert) = revert_change(c, applied) else {
-                continue;
+            let revert = match revert_change(c, applied) {
+                Revert::Nothing => continue,
+                Revert::Impossible(why) => {
+                    failed.push(why);
+                    continue;
+                }
+                Revert::Change(r) => r,
             };
             let note = format!("undoing an earlier step after: {cause}");
             match self.send(&revert, false).await {
@@ -352,7 +357,7 @@ impl Gate {
         }
     }
 
-    /// One PATCH (dry run or real) with the resourceVersion precondition.
+    /// One request (dry run or real) with the resourceVersion precondition.
     /// A 409 caused only by the server's own bookkeeping (a controller
     /// writing status, or its revision annotations) is not a conflict with
     /// what the operator reviewed: the object is re-read, and if its labels,
@@ -365,7 +370,9 @@ impl Gate {
         loop {
             attempt += 1;
             match self.send_once(&change, dry_run).await {
-                Err(OpError::Conflict(msg)) if attempt < CONFLICT_ATTEMPTS => {
+                Err(OpError::Conflict(msg))
+                    if attempt < CONFLICT_ATTEMPTS && c.patch.preconditioned() =>
+                {
                     let current = self.read_json(&c.target).await?;
                     let moved = changed_paths(&c.before, &current);
                     if !moved.is_empty() {
@@ -382,43 +389,11 @@ impl Gate {
     }
 
     async fn read_json(&self, t: &Target) -> Result<Value, OpError> {
-        let v = match t.kind {
-            ObjectKind::Deployment => {
-                serde_json::to_value(self.fetch.deployment(&t.namespace, &t.name).await?)
-            }
-            ObjectKind::Service => {
-                serde_json::to_value(self.fetch.service(&t.namespace, &t.name).await?)
-            }
-        };
-        v.map_err(|e| OpError::Server(e.to_string()))
+        send::read(&self.fetch, t).await
     }
 
     async fn send_once(&self, c: &Change, dry_run: bool) -> Result<Value, OpError> {
-        let rv = c.resource_version().ok_or_else(|| {
-            OpError::refused(format!("{} has no resourceVersion", c.target.describe()))
-        })?;
-        let body = c.patch.with_precondition(rv);
-        let pp = PatchParams {
-            dry_run,
-            field_manager: Some(FIELD_MANAGER.into()),
-            ..Default::default()
-        };
-        let what = c.target.describe();
-        let t = &c.target;
-        match t.kind {
-            ObjectKind::Deployment => {
-                let api: Api<Deployment> = Api::namespaced(self.fetch.client.clone(), &t.namespace);
-                let patch = kube_patch(&body)?;
-                let out = timed(&what, self.fetch.timeout, api.patch(&t.name, &pp, &patch)).await?;
-                Ok(serde_json::to_value(out).unwrap_or(Value::Null))
-            }
-            ObjectKind::Service => {
-                let api: Api<Service> = Api::namespaced(self.fetch.client.clone(), &t.namespace);
-                let patch = kube_patch(&body)?;
-                let out = timed(&what, self.fetch.timeout, api.patch(&t.name, &pp, &patch)).await?;
-                Ok(serde_json::to_value(out).unwrap_or(Value::Null))
-            }
-        }
+        send::once(&self.fetch, c, dry_run).await
     }
 
     /// Journals a refusal that happened while planning (bad input, a
@@ -527,18 +502,6 @@ fn with_suffix(e: OpError, suffix: &str) -> OpError {
     }
 }
 
-fn kube_patch(body: &PatchBody) -> Result<Patch<Value>, OpError> {
-    Ok(match body {
-        PatchBody::Json(ops) => {
-            let ops: json_patch::Patch = serde_json::from_value(ops.clone())
-                .map_err(|e| OpError::refused(format!("internal: bad JSON patch: {e}")))?;
-            Patch::Json(ops)
-        }
-        PatchBody::Merge(v) => Patch::Merge(v.clone()),
-        PatchBody::Strategic(v) => Patch::Strategic(v.clone()),
-    })
-}
-
 /// Annotations the Deployment controller writes by itself: a change to
 /// them is the controller catching up, not someone else's edit.
 fn controller_annotation(key: &str) -> bool {
@@ -613,10 +576,42 @@ fn rebased(c: &Change, current: &Value) -> Change {
     out
 }
 
-/// The change that puts `applied` back to `c.before` (labels, annotations
-/// and spec), preconditioned on `applied`'s resourceVersion; None when there
-/// is nothing to put back.
-pub fn revert_change(c: &Change, applied: &Value) -> Option<Change> {
+/// How a step already applied is put back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Revert {
+    /// The object is as it was: nothing to send.
+    Nothing,
+    Change(Change),
+    /// A delete or an eviction: what is gone cannot be sent back. Says so.
+    Impossible(String),
+}
+
+/// The change that puts `applied` back to `c.before`: for a patch, a JSON
+/// patch of labels, annotations and spec preconditioned on `applied`'s
+/// resourceVersion; for a create, the delete of what was created (with its
+/// uid); a delete or an eviction cannot be reverted.
+pub fn revert_change(c: &Change, applied: &Value) -> Revert {
+    match &c.patch {
+        PatchBody::Json(_) | PatchBody::Merge(_) | PatchBody::Strategic(_) => {}
+        PatchBody::Create(_) => {
+            return Revert::Change(Change {
+                action: format!("undo {}", c.action),
+                target: c.target.clone(),
+                patch: PatchBody::Delete(Default::default()),
+                before: applied.clone(),
+                after: Value::Null,
+                summary_before: c.summary_after.clone(),
+                summary_after: c.summary_before.clone(),
+            })
+        }
+        PatchBody::Delete(_) | PatchBody::Evict(_) => {
+            return Revert::Impossible(format!(
+                "{} was removed ({}) and cannot be put back",
+                c.target.describe(),
+                c.action
+            ))
+        }
+    }
     let project = |v: &Value| {
         let mut r = reviewable(v);
         if let Some(o) = r.as_object_mut() {
@@ -627,13 +622,13 @@ pub fn revert_change(c: &Change, applied: &Value) -> Option<Change> {
     };
     let ops = json_patch::diff(&project(applied), &project(&c.before));
     if ops.0.is_empty() {
-        return None;
+        return Revert::Nothing;
     }
     let mut before = applied.clone();
     if before.get("metadata").is_none() {
         before["metadata"] = json!({});
     }
-    Some(Change {
+    Revert::Change(Change {
         action: format!("undo {}", c.action),
         target: c.target.clone(),
         patch: PatchBody::Json(serde_json::to_value(ops).unwrap_or(Value::Null)),
@@ -664,7 +659,9 @@ mod tests {
             summary_before: "replicas 2".into(),
             summary_after: "replicas 4".into(),
         };
-        let r = revert_change(&c, &applied).unwrap();
+        let Revert::Change(r) = revert_change(&c, &applied) else {
+            panic!("expected a revert");
+        };
         assert_eq!(r.resource_version(), Some("5"));
         assert_eq!(r.action, "undo scale");
         let mut doc = applied.clone();
@@ -673,7 +670,31 @@ mod tests {
         assert_eq!(doc["spec"], before["spec"]);
         assert!(doc["metadata"].get("annotations").is_none());
         assert_eq!(doc["metadata"]["name"], "a");
-        assert!(revert_change(&c, &before).is_none());
+        assert_eq!(revert_change(&c, &before), Revert::Nothing);
+    }
+
+    #[test]
+    fn a_create_is_undone_by_a_delete_and_a_delete_cannot_be_undone() {
+        let created = json!({"metadata": {"name": "p", "uid": "u9", "resourceVersion": "3"}});
+        let mut c = Change {
+            action: "create".into(),
+            target: Target::pod("shop", "p"),
+            patch: PatchBody::Create(json!({"metadata": {"name": "p"}})),
+            before: Value::Null,
+            after: created.clone(),
+            summary_before: String::new(),
+            summary_after: String::new(),
+        };
+        let Revert::Change(r) = revert_change(&c, &created) else {
+            panic!("expected a delete");
+        };
+        assert!(matches!(r.patch, PatchBody::Delete(_)));
+        assert_eq!((r.uid(), r.resource_version()), (Some("u9"), Some("3")));
+        c.patch = PatchBody::Delete(Default::default());
+        assert_eq!(
+            revert_change(&c, &Value::Null),
+            Revert::Impossible("pod shop/p was removed (create) and cannot be put back".into())
+        );
     }
 
     #[test]
