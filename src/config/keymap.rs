@@ -175,10 +175,12 @@ impl Keymap {
     pub fn builtin() -> Self {
         // The shipped file is parsed by a test; if it were broken the test
         // fails, and here we degrade to an empty map rather than panic.
-        Self::from_layers(&[("keymaps/default.toml", DEFAULT)]).unwrap_or_else(|_| Keymap {
-            bindings: Vec::new(),
-            lookup: HashMap::new(),
-        })
+        Self::from_layers(&[("keymaps/default.toml", DEFAULT)])
+            .unwrap_or_else(|_| Keymap {
+                bindings: Vec::new(),
+                lookup: HashMap::new(),
+            })
+            .with_verb_keys()
     }
 
     /// Loads `name` (a shipped keymap) and then the user's file, if any.
@@ -228,11 +230,23 @@ impl Keymap {
             layers.push(user);
             let (keymap, mut errors) = Self::from_layers_all(&layers);
             if errors.is_empty() && problems.is_empty() {
-                return (keymap, problems);
+                return (keymap.with_verb_keys(), problems);
             }
             problems.append(&mut errors);
         }
-        (shipped, problems)
+        (shipped.with_verb_keys(), problems)
+    }
+
+    /// Adds each verb's own key where the files left it free (see
+    /// [`add_verb_defaults`]): the last layer of the shipped defaults.
+    fn with_verb_keys(mut self) -> Self {
+        add_verb_defaults(&mut self.bindings);
+        self.lookup = self
+            .bindings
+            .iter()
+            .flat_map(|b| b.keys.iter().map(move |k| (*k, b.action)))
+            .collect();
+        self
     }
 
     /// Later layers override earlier ones key by key.
@@ -278,7 +292,6 @@ impl Keymap {
                 }
             }
         }
-        add_verb_defaults(&mut bindings);
         let lookup = bindings
             .iter()
             .flat_map(|b| b.keys.iter().map(move |k| (*k, b.action)))
@@ -448,6 +461,33 @@ mod tests {
         let listed = DEFAULT.matches("\nkeys = ").count();
         assert_eq!(k.bindings().len(), listed, "a binding lost all its keys");
         assert_eq!(bound, k.lookup.len());
+    }
+
+    #[test]
+    fn a_verb_brings_its_key_unless_a_keymap_took_it() {
+        for &verb in Verb::ALL {
+            let spec = verb.spec();
+            let combo = KeyCombo::parse(spec.key).unwrap();
+            let ev = KeyEvent::new(combo.code, combo.mods);
+            for (name, text) in SHIPPED {
+                let (k, _) = Keymap::load(name, None);
+                // vim pages with ctrl-d: a file that binds the key wins.
+                let files = Keymap::from_layers(&[("keymaps/default.toml", DEFAULT), (name, text)])
+                    .unwrap();
+                let want = files.action_for(&ev).unwrap_or(Action::Verb(verb));
+                assert_eq!(k.action_for(&ev), Some(want), "{name}: {}", spec.key);
+            }
+            let b = Keymap::builtin();
+            let b = b.bindings().iter().find(|b| b.action == Action::Verb(verb));
+            assert_eq!(b.map(|b| b.desc.as_str()), Some(spec.desc));
+            // Bound by name on another key, the verb leaves its own free.
+            let user = format!("[[bind]]\nkeys = [\"f12\"]\naction = \"{}\"\n", spec.name);
+            let (k, problems) = Keymap::load("default", Some(("k.toml", &user)));
+            assert!(problems.is_none(), "{problems:?}");
+            let f12 = KeyEvent::new(KeyCode::F(12), KeyModifiers::NONE);
+            assert_eq!(k.action_for(&f12), Some(Action::Verb(verb)));
+            assert_ne!(k.action_for(&ev), Some(Action::Verb(verb)));
+        }
     }
 
     #[test]
