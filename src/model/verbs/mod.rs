@@ -10,6 +10,7 @@
 //! line here.
 
 pub mod change;
+pub mod delete_pod;
 
 pub use change::{
     reviewable, Change, GuardTarget, ObjectRef, Operation, PatchBody, Plan, Prepared,
@@ -55,18 +56,24 @@ pub struct VerbSpec {
 
 /// The verbs on one object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Verb {}
+pub enum Verb {
+    DeletePod,
+}
 
 impl Verb {
-    pub const ALL: &'static [Verb] = &[];
+    pub const ALL: &'static [Verb] = &[Verb::DeletePod];
 
     pub fn spec(self) -> &'static VerbSpec {
-        match self {}
+        match self {
+            Verb::DeletePod => &delete_pod::SPEC,
+        }
     }
 
     /// The plan for `object` (read fresh, as JSON).
-    pub fn plan(self, _object: &Value) -> Result<Plan, Refused> {
-        match self {}
+    pub fn plan(self, object: &Value) -> Result<Plan, Refused> {
+        match self {
+            Verb::DeletePod => delete_pod::plan(object),
+        }
     }
 
     pub fn by_name(name: &str) -> Option<Verb> {
