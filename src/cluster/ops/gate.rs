@@ -581,7 +581,7 @@ fn rebased(c: &Change, current: &Value) -> Change {
 pub enum Revert {
     /// The object is as it was: nothing to send.
     Nothing,
-    Change(Change),
+    Change(Box<Change>),
     /// A delete or an eviction: what is gone cannot be sent back. Says so.
     Impossible(String),
 }
@@ -594,7 +594,7 @@ pub fn revert_change(c: &Change, applied: &Value) -> Revert {
     match &c.patch {
         PatchBody::Json(_) | PatchBody::Merge(_) | PatchBody::Strategic(_) => {}
         PatchBody::Create(_) => {
-            return Revert::Change(Change {
+            return Revert::Change(Box::new(Change {
                 action: format!("undo {}", c.action),
                 target: c.target.clone(),
                 patch: PatchBody::Delete(Default::default()),
@@ -602,7 +602,7 @@ pub fn revert_change(c: &Change, applied: &Value) -> Revert {
                 after: Value::Null,
                 summary_before: c.summary_after.clone(),
                 summary_after: c.summary_before.clone(),
-            })
+            }))
         }
         PatchBody::Delete(_) | PatchBody::Evict(_) => {
             return Revert::Impossible(format!(
@@ -628,7 +628,7 @@ pub fn revert_change(c: &Change, applied: &Value) -> Revert {
     if before.get("metadata").is_none() {
         before["metadata"] = json!({});
     }
-    Revert::Change(Change {
+    Revert::Change(Box::new(Change {
         action: format!("undo {}", c.action),
         target: c.target.clone(),
         patch: PatchBody::Json(serde_json::to_value(ops).unwrap_or(Value::Null)),
@@ -636,7 +636,7 @@ pub fn revert_change(c: &Change, applied: &Value) -> Revert {
         after: c.before.clone(),
         summary_before: c.summary_after.clone(),
         summary_after: c.summary_before.clone(),
-    })
+    }))
 }
 
 #[cfg(test)]
