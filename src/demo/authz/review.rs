@@ -8,22 +8,8 @@ use serde_json::{json, Value};
 use super::policy::{decide, decide_path, Attributes};
 use super::User;
 use crate::demo::error::{ApiError, FieldCause};
-use crate::demo::resources::ResourceDef;
+use crate::demo::resources::{ResourceDef, SELF_SUBJECT_ACCESS_REVIEWS};
 use crate::demo::server::status;
-
-pub static SELF_SUBJECT_ACCESS_REVIEWS: ResourceDef = ResourceDef {
-    group: "authorization.k8s.io",
-    version: "v1",
-    plural: "selfsubjectaccessreviews",
-    singular: "selfsubjectaccessreview",
-    kind: "SelfSubjectAccessReview",
-    namespaced: false,
-    short_names: &[],
-    categories: &[],
-    verbs: &["create"],
-    subresources: &[],
-    tracks_generation: false,
-};
 
 pub fn serves(res: &ResourceDef) -> bool {
     *res == SELF_SUBJECT_ACCESS_REVIEWS
