@@ -21,6 +21,7 @@ pub mod event_view;
 pub mod events;
 pub mod faults;
 pub mod ids;
+pub mod intstr;
 pub mod kubeconfig;
 pub mod logs;
 pub mod meta;
