@@ -1,5 +1,6 @@
 //! The HTTP side: an axum server on loopback speaking the Kubernetes API.
 
+pub mod age;
 pub mod discovery;
 pub mod event_routes;
 pub mod hpa_table;
