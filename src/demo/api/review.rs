@@ -1,15 +1,16 @@
 //! `authorization.k8s.io/v1` `SelfSubjectAccessReview`: "may I?", answered
-//! by the same policy that guards every request. Create only, never stored.
+//! by the same authorizer that guards every request. Create only, never
+//! stored.
 
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::policy::{decide, decide_path, Attributes};
-use super::User;
+use super::access::{Attributes, Authorizer};
+use super::status;
+use super::user::User;
 use crate::demo::error::{ApiError, FieldCause};
 use crate::demo::resources::{ResourceDef, SELF_SUBJECT_ACCESS_REVIEWS};
-use crate::demo::server::status;
 
 pub fn serves(res: &ResourceDef) -> bool {
     *res == SELF_SUBJECT_ACCESS_REVIEWS
@@ -17,6 +18,7 @@ pub fn serves(res: &ResourceDef) -> bool {
 
 /// `body` is only read for a create.
 pub fn serve(
+    authorizer: &dyn Authorizer,
     user: &User,
     method: &Method,
     named: bool,
@@ -28,10 +30,10 @@ pub fn serve(
             &SELF_SUBJECT_ACCESS_REVIEWS.group_resource(),
         ));
     }
-    Ok(status::json(201, &review(user, &body()?)?))
+    Ok(status::json(201, &review(authorizer, user, &body()?)?))
 }
 
-pub fn review(user: &User, obj: &Value) -> Result<Value, ApiError> {
+pub fn review(authorizer: &dyn Authorizer, user: &User, obj: &Value) -> Result<Value, ApiError> {
     let res = &SELF_SUBJECT_ACCESS_REVIEWS;
     if let Some(kind) = obj.get("kind").and_then(Value::as_str) {
         if kind != res.kind {
@@ -60,9 +62,9 @@ pub fn review(user: &User, obj: &Value) -> Result<Value, ApiError> {
                 namespace: field(r, "namespace"),
                 name: field(r, "name"),
             };
-            decide(user, &a)
+            authorizer.decide(user, &a)
         }
-        (None, Some(n)) => decide_path(user, &field(n, "verb"), &field(n, "path")),
+        (None, Some(n)) => authorizer.decide_path(user, &field(n, "verb"), &field(n, "path")),
         (Some(_), Some(_)) => {
             return Err(invalid(
                 "spec.nonResourceAttributes",
@@ -95,55 +97,4 @@ fn invalid(field: &str, detail: &str) -> ApiError {
         "",
         vec![FieldCause::invalid(field, "null", detail)],
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ask(user: &User, verb: &str, resource: &str, group: &str, ns: &str) -> bool {
-        let body = json!({
-            "kind": "SelfSubjectAccessReview",
-            "apiVersion": "authorization.k8s.io/v1",
-            "spec": {"resourceAttributes": {"verb": verb, "resource": resource, "group": group, "namespace": ns}},
-        });
-        let out = review(user, &body).unwrap();
-        assert_eq!(out["kind"], "SelfSubjectAccessReview");
-        assert_eq!(out["spec"], body["spec"]);
-        out["status"]["allowed"].as_bool().unwrap()
-    }
-
-    #[test]
-    fn answers_from_the_policy() {
-        let r = User::restricted();
-        assert!(!ask(&r, "patch", "deployments", "apps", "shop"));
-        assert!(ask(&r, "patch", "deployments", "apps", "default"));
-        assert!(ask(&r, "list", "pods", "", "shop"));
-        assert!(!ask(&r, "list", "namespaces", "", ""));
-        assert!(ask(&User::admin(), "list", "namespaces", "", ""));
-    }
-
-    #[test]
-    fn exactly_one_kind_of_attributes() {
-        let u = User::restricted();
-        let e = review(&u, &json!({"spec": {}})).unwrap_err();
-        assert_eq!(e.code, 422);
-        let both = json!({"spec": {"resourceAttributes": {}, "nonResourceAttributes": {}}});
-        assert_eq!(review(&u, &both).unwrap_err().code, 422);
-        let path = json!({"spec": {"nonResourceAttributes": {"verb": "get", "path": "/version"}}});
-        assert_eq!(review(&u, &path).unwrap()["status"]["allowed"], true);
-        assert_eq!(review(&u, &json!({"kind": "Pod"})).unwrap_err().code, 400);
-    }
-
-    #[test]
-    fn only_create() {
-        let u = User::admin();
-        let e = serve(&u, &Method::GET, false, || Ok(json!({}))).unwrap_err();
-        assert_eq!(e.code, 405);
-        let ok = serve(&u, &Method::POST, false, || {
-            Ok(json!({"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}}))
-        })
-        .unwrap();
-        assert_eq!(ok.status(), 201);
-    }
 }
