@@ -1,9 +1,11 @@
 //! Everything that talks to an API server: connecting, watching into caches,
 //! and (later) log streams and mutations. Nothing here draws.
 
+pub mod changes;
 pub mod client;
 pub mod event_scope;
 pub mod intake;
+pub mod kind;
 pub mod logs;
 pub mod memory;
 pub mod metrics;
@@ -13,4 +15,5 @@ pub mod trim;
 pub mod watch;
 
 pub use client::{connect, ConnectError, ConnectOptions, Connection};
-pub use watch::{Kind, Stores, WatchHealth, Watchers};
+pub use kind::Kind;
+pub use watch::{Stores, WatchHealth, Watchers};

@@ -1,0 +1,55 @@
+//! What the cockpit caches and hears about, and from where: the kinds the
+//! background tasks report changes of, and the namespace scope they watch.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Deployments,
+    ReplicaSets,
+    Pods,
+    Hpas,
+    Events,
+    Services,
+    EndpointSlices,
+    /// Not watched: polled from metrics.k8s.io, which has no watch.
+    Metrics,
+    /// Not a resource: a watcher's health changed (error or recovery).
+    Health,
+}
+
+impl Kind {
+    pub const RESOURCES: [Kind; 7] = [
+        Kind::Deployments,
+        Kind::ReplicaSets,
+        Kind::Pods,
+        Kind::Hpas,
+        Kind::Events,
+        Kind::Services,
+        Kind::EndpointSlices,
+    ];
+
+    /// Its bit in [`Changes`](super::changes::Changes).
+    pub(super) fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Deployments => "deployments",
+            Kind::ReplicaSets => "replicasets",
+            Kind::Pods => "pods",
+            Kind::Hpas => "horizontalpodautoscalers",
+            Kind::Events => "events",
+            Kind::Services => "services",
+            Kind::EndpointSlices => "endpointslices",
+            Kind::Metrics => "metrics",
+            Kind::Health => "health",
+        }
+    }
+}
+
+/// Which objects the watchers see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Namespace(String),
+}
