@@ -4,10 +4,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
 use super::data::Data;
 use super::state::{App, Flash, Mode, ObjKey, Owner, Screen, Sort, View};
 use super::write;
+use crate::action::Action;
 pub use crate::cluster::logs::selector_string;
 use crate::config::keymap::Keymap;
 use crate::model::events::EventRow;
