@@ -19,7 +19,6 @@
 
 pub mod api;
 pub mod authz;
-pub mod base64;
 pub mod clock;
 pub mod controllers;
 pub mod error;
