@@ -11,6 +11,7 @@ pub mod merge;
 pub mod resume;
 pub mod save;
 pub mod segment;
+pub mod since;
 pub mod sources;
 pub mod split;
 pub mod view;
