@@ -11,6 +11,7 @@ pub mod memory;
 pub mod metrics;
 pub mod ops;
 mod pod_intake;
+mod pod_spec_text;
 pub mod trim;
 pub mod watch;
 
