@@ -21,3 +21,4 @@ pub mod rows;
 pub mod sanitize;
 pub mod selector;
 pub mod table;
+pub mod typed_regex;
