@@ -114,20 +114,22 @@ pub fn forbidden(user: &User, a: &Attributes) -> ApiError {
     }
 }
 
+/// A request's attributes, for tests: `verb` on `resource` of `group`.
+#[cfg(test)]
+pub(crate) fn attrs(verb: &str, group: &str, resource: &str, ns: &str, name: &str) -> Attributes {
+    Attributes {
+        verb: verb.into(),
+        group: group.into(),
+        resource: resource.into(),
+        namespace: ns.into(),
+        name: name.into(),
+        ..Attributes::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn attrs(verb: &str, group: &str, resource: &str, ns: &str, name: &str) -> Attributes {
-        Attributes {
-            verb: verb.into(),
-            group: group.into(),
-            resource: resource.into(),
-            namespace: ns.into(),
-            name: name.into(),
-            ..Attributes::default()
-        }
-    }
 
     #[test]
     fn forbidden_messages_match_the_api_server() {

@@ -83,17 +83,7 @@ impl Authorizer for Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn attrs(verb: &str, group: &str, resource: &str, ns: &str, name: &str) -> Attributes {
-        Attributes {
-            verb: verb.into(),
-            group: group.into(),
-            resource: resource.into(),
-            namespace: ns.into(),
-            name: name.into(),
-            ..Attributes::default()
-        }
-    }
+    use crate::demo::api::access::attrs;
 
     #[test]
     fn the_restricted_user_reads_everywhere_but_changes_nothing_in_shop() {
