@@ -18,7 +18,7 @@ pub struct Changes {
 
 impl Changes {
     pub fn mark(&self, kind: Kind) {
-        self.dirty.fetch_or(kind.bit(), Ordering::AcqRel);
+        self.dirty.fetch_or(bit(kind), Ordering::AcqRel);
         self.notify.notify_one();
     }
 
@@ -28,11 +28,16 @@ impl Changes {
         Kind::RESOURCES
             .into_iter()
             .chain([Kind::Metrics, Kind::Health])
-            .filter(|k| bits & k.bit() != 0)
+            .filter(|k| bits & bit(*k) != 0)
             .collect()
     }
 
     pub async fn wait(&self) {
         self.notify.notified().await;
     }
+}
+
+/// A kind's place in the bit set.
+fn bit(kind: Kind) -> u32 {
+    1 << (kind as u32)
 }

@@ -1,5 +1,5 @@
-//! What the cockpit caches and hears about, and from where: the kinds the
-//! background tasks report changes of, and the namespace scope they watch.
+//! What the cockpit caches and hears about: the kinds background tasks
+//! report changes of.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -27,11 +27,6 @@ impl Kind {
         Kind::EndpointSlices,
     ];
 
-    /// Its bit in [`Changes`](super::changes::Changes).
-    pub(super) fn bit(self) -> u32 {
-        1 << (self as u32)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Kind::Deployments => "deployments",
@@ -45,11 +40,4 @@ impl Kind {
             Kind::Health => "health",
         }
     }
-}
-
-/// Which objects the watchers see.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Namespace(String),
 }

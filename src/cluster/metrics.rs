@@ -11,7 +11,8 @@ use serde::Deserialize;
 use tokio::task::JoinHandle;
 
 use super::changes::Changes;
-use super::kind::{Kind, Scope};
+use super::kind::Kind;
+use super::scope::Scope;
 use crate::model::quantity;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

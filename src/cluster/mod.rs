@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod ops;
 mod pod_intake;
 mod pod_spec_text;
+pub mod scope;
 pub mod trim;
 pub mod watch;
 

@@ -28,9 +28,10 @@ use super::intake::Intake;
 use super::logs::backoff::Backoff;
 use crate::model::cached::Pod;
 
-// The watchers' vocabulary lives in `kind` so the metrics poller can share it
-// without depending on the watchers; callers meet it here.
-pub use super::kind::{Kind, Scope};
+// The watchers' vocabulary lives in files of its own so the metrics poller
+// can share it without depending on the watchers; callers meet it here.
+pub use super::kind::Kind;
+pub use super::scope::Scope;
 
 #[derive(Clone, Debug, Default)]
 pub struct KindHealth {
