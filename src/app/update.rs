@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
+use crate::action::Action;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::data::{Data, Item, Visit};
@@ -686,7 +686,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
             return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
         }
         "since" => {
-            return match arg.and_then(parse_duration_secs) {
+            return match arg.and_then(crate::model::logs::since::since_secs) {
                 Some(secs) => Effect::Log(LogCmd::Since(secs)),
                 None => {
                     app.flash = Some(Flash {
@@ -830,20 +830,6 @@ fn log_command(app: &mut App, data: &Data, arg: Option<&str>, rest: Vec<&str>) -
             Effect::None
         }
     }
-}
-
-/// `30s`, `5m`, `2h`, `1d` → seconds.
-fn parse_duration_secs(s: &str) -> Option<i64> {
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return None,
-    };
-    n.checked_mul(mult)
 }
 
 fn rescope(app: &mut App, ns: Option<String>) -> Effect {
