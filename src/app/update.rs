@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
+use crate::action::Action;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::data::{Data, Item, Visit};
@@ -16,6 +16,7 @@ use crate::config::keymap::Keymap;
 use crate::model::filter::Filter;
 use crate::model::selector::Selector;
 use crate::model::table::TableRow;
+use crate::model::verbs::Verb;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
@@ -138,28 +139,51 @@ fn write_effect(e: Option<super::write::WriteEffect>) -> Effect {
 
 /// For input in bursts (the run loop drains the terminal in batches):
 /// like `update`, except that an edit of the `/` or `:` prompt only
-/// changes its text. The re-filter it calls for waits for [`settle`], so
-/// a thousand characters typed in one batch re-filter once, not a
-/// thousand times; any other message settles first, so it sees the rows
-/// as `update` would have left them.
+/// changes its text, and a key for a panel only reaches the panel. The
+/// re-filter and refresh they call for wait for [`settle`], so a thousand
+/// characters typed in one batch re-filter once, not a thousand times; any
+/// other message settles first, so it sees the rows as `update` would have
+/// left them.
 pub fn update_deferred(app: &mut App, data: &Data, msg: Msg) -> Effect {
     let in_prompt = matches!(app.mode, Mode::Filter | Mode::Command);
-    if in_prompt && matches!(msg, Msg::Char(_) | Msg::Backspace | Msg::Paste(_)) {
-        app.flash = None;
-        edit_prompt(app, msg);
-        app.input_unsettled = true;
-        return Effect::None;
-    }
-    update(app, data, msg)
+    let effect = match msg {
+        Msg::Char(_) | Msg::Backspace | Msg::Paste(_) if in_prompt => {
+            app.flash = None;
+            edit_prompt(app, msg);
+            Effect::None
+        }
+        Msg::Panel(key) => {
+            app.flash = None;
+            panel_key(app, key)
+        }
+        msg => return update(app, data, msg),
+    };
+    app.input_unsettled = true;
+    effect
 }
 
-/// Carries out what deferred prompt edits called for: the live filter and
-/// one refresh of the rows.
+/// Carries out what deferred edits called for: the live filter and one
+/// refresh, as `update` ends.
 pub fn settle(app: &mut App, data: &Data) {
     if std::mem::take(&mut app.input_unsettled) {
         live_filter(app);
-        app.refresh_visible(data);
+        finish(app, data);
     }
+}
+
+/// How every message ends: the rows and open panels follow the state.
+fn finish(app: &mut App, data: &Data) {
+    // A revealed value ends where its page does.
+    super::reveal::expire(app);
+    app.refresh_visible(data);
+}
+
+fn panel_key(app: &mut App, key: KeyEvent) -> Effect {
+    let effect = write_effect(write::panel_key(app, key));
+    if app.flash.is_none() && write::focused_field_full(app) {
+        write::say_field_full(app);
+    }
+    effect
 }
 
 fn edit_prompt(app: &mut App, msg: Msg) {
@@ -179,13 +203,7 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
     app.flash = None;
     let effect = match msg {
         Msg::Action(a) => act(app, data, a),
-        Msg::Panel(key) => {
-            let effect = write_effect(write::panel_key(app, key));
-            if app.flash.is_none() && write::focused_field_full(app) {
-                write::say_field_full(app);
-            }
-            effect
-        }
+        Msg::Panel(key) => panel_key(app, key),
         Msg::Paste(text) if !matches!(app.mode, Mode::Filter | Mode::Command) => {
             pasted_outside_a_prompt(app, &text);
             Effect::None
@@ -225,9 +243,7 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
             }
         }
     };
-    // A revealed value ends where its page does.
-    super::reveal::expire(app);
-    app.refresh_visible(data);
+    finish(app, data);
     effect
 }
 
@@ -339,7 +355,11 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         Action::PauseResume => return write_effect(write::quick_action(app, data, false)),
         Action::Guard => return write_effect(write::open_guard(app)),
         Action::Journal => return write_effect(write::open_journal(app)),
-        Action::Verb(v) => return write_effect(write::verb(app, v)),
+        Action::Verb(crate::action::VerbName(name)) => {
+            if let Some(v) = Verb::by_name(name) {
+                return write_effect(write::verb(app, v));
+            }
+        }
         // Log actions are handled by the log view itself.
         Action::LogFollow
         | Action::LogWrap
@@ -672,7 +692,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
             return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
         }
         "since" => {
-            return match arg.and_then(parse_duration_secs) {
+            return match arg.and_then(crate::model::logs::since::since_secs) {
                 Some(secs) => Effect::Log(LogCmd::Since(secs)),
                 None => {
                     app.flash = Some(Flash {
@@ -816,20 +836,6 @@ fn log_command(app: &mut App, data: &Data, arg: Option<&str>, rest: Vec<&str>) -
             Effect::None
         }
     }
-}
-
-/// `30s`, `5m`, `2h`, `1d` → seconds.
-fn parse_duration_secs(s: &str) -> Option<i64> {
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return None,
-    };
-    n.checked_mul(mult)
 }
 
 fn rescope(app: &mut App, ns: Option<String>) -> Effect {

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
 use super::{line_of, ConfigError};
-use crate::app::action::Action;
+use crate::action::{Action, VerbName};
 use crate::model::verbs::Verb;
 
 pub const DEFAULT: &str = include_str!("../../keymaps/default.toml");
@@ -311,14 +311,22 @@ fn add_verb_defaults(bindings: &mut Vec<Binding>) {
         };
         let bound = bindings
             .iter()
-            .any(|b| b.action == Action::Verb(verb) || b.keys.contains(&key));
+            .any(|b| b.action == Action::Verb(VerbName(spec.name)) || b.keys.contains(&key));
         if !bound {
             bindings.push(Binding {
                 keys: vec![key],
-                action: Action::Verb(verb),
+                action: Action::Verb(VerbName(spec.name)),
                 desc: spec.desc.to_string(),
             });
         }
+    }
+}
+
+/// What help shows for a binding without its own `desc`.
+fn description(action: Action) -> &'static str {
+    match action {
+        Action::Verb(VerbName(name)) => Verb::by_name(name).map_or("", |v| v.spec().desc),
+        other => other.default_description(),
     }
 }
 
@@ -329,7 +337,7 @@ fn resolve(file: &str, text: &str, raw: RawBinding) -> Result<Binding, ConfigErr
         reason,
     };
     let action_name = raw.action.get_ref();
-    let verb = Verb::by_name(action_name).map(Action::Verb);
+    let verb = Verb::by_name(action_name).map(|v| Action::Verb(VerbName(v.spec().name)));
     let action: Action = match verb {
         Some(a) => Ok(a),
         None => serde_json::from_value(serde_json::Value::String(action_name.clone())),
@@ -354,9 +362,7 @@ fn resolve(file: &str, text: &str, raw: RawBinding) -> Result<Binding, ConfigErr
     Ok(Binding {
         keys,
         action,
-        desc: raw
-            .desc
-            .unwrap_or_else(|| action.default_description().to_string()),
+        desc: raw.desc.unwrap_or_else(|| description(action).to_string()),
     })
 }
 
@@ -474,19 +480,24 @@ mod tests {
                 // vim pages with ctrl-d: a file that binds the key wins.
                 let files = Keymap::from_layers(&[("keymaps/default.toml", DEFAULT), (name, text)])
                     .unwrap();
-                let want = files.action_for(&ev).unwrap_or(Action::Verb(verb));
+                let want = files
+                    .action_for(&ev)
+                    .unwrap_or(Action::Verb(VerbName(spec.name)));
                 assert_eq!(k.action_for(&ev), Some(want), "{name}: {}", spec.key);
             }
             let b = Keymap::builtin();
-            let b = b.bindings().iter().find(|b| b.action == Action::Verb(verb));
+            let b = b
+                .bindings()
+                .iter()
+                .find(|b| b.action == Action::Verb(VerbName(spec.name)));
             assert_eq!(b.map(|b| b.desc.as_str()), Some(spec.desc));
             // Bound by name on another key, the verb leaves its own free.
             let user = format!("[[bind]]\nkeys = [\"f12\"]\naction = \"{}\"\n", spec.name);
             let (k, problems) = Keymap::load("default", Some(("k.toml", &user)));
             assert!(problems.is_none(), "{problems:?}");
             let f12 = KeyEvent::new(KeyCode::F(12), KeyModifiers::NONE);
-            assert_eq!(k.action_for(&f12), Some(Action::Verb(verb)));
-            assert_ne!(k.action_for(&ev), Some(Action::Verb(verb)));
+            assert_eq!(k.action_for(&f12), Some(Action::Verb(VerbName(spec.name))));
+            assert_ne!(k.action_for(&ev), Some(Action::Verb(VerbName(spec.name))));
         }
     }
 

@@ -13,8 +13,10 @@ use serde_json::Value;
 
 use super::errors::OpError;
 use super::fetch::{timed, Fetch};
-use super::gate::FIELD_MANAGER;
 use crate::model::verbs::{Change, ObjectRef, Operation, Removal};
+
+/// The field manager the server records for kockpit's changes.
+pub const FIELD_MANAGER: &str = "kockpit";
 
 fn api_resource(t: &ObjectRef) -> ApiResource {
     ApiResource {

@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 
-use crate::model::verbs::Verb;
+/// A verb's name (`delete_pod`), as `Action::Verb` carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VerbName(pub &'static str);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,10 +56,12 @@ pub enum Action {
     Guard,
     /// The journal of every change attempted.
     Journal,
-    /// A verb on the object under the highlight or on screen; named in
-    /// keymaps by its `VerbSpec::name` (`delete_pod`).
+    /// A verb on the object under the highlight or on screen, by its
+    /// `model::verbs::VerbSpec::name` (`delete_pod`), which is also how
+    /// keymaps name it. A name, not the `Verb` itself: actions sit below
+    /// the model in the layer order.
     #[serde(skip_deserializing)]
-    Verb(Verb),
+    Verb(VerbName),
 }
 
 impl Action {
@@ -100,7 +104,8 @@ impl Action {
             Action::PauseResume => "deployment: pause / resume the rollout (asks first)",
             Action::Guard => "guarded rollout: countdown (c cancels)",
             Action::Journal => "journal of changes",
-            Action::Verb(v) => v.spec().desc,
+            // A verb's binding carries its own (`VerbSpec::desc`).
+            Action::Verb(_) => "change the selected object (asks first)",
         }
     }
 }
