@@ -15,7 +15,7 @@ use kockpit::demo::{DemoCluster, DemoOptions};
 fn main() -> ExitCode {
     kockpit::cluster::memory::single_arena();
     let cli = Cli::parse();
-    init_logging();
+    kockpit::logging::init(config::state_dir().as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -155,30 +155,4 @@ fn load_config<T>(
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     load(text.as_deref().map(|t| (shown.as_str(), t)))
-}
-
-/// Logs go to a file (never the terminal the UI owns), only when asked for
-/// with KOCKPIT_LOG (e.g. `KOCKPIT_LOG=debug`).
-fn init_logging() {
-    let Ok(filter) = std::env::var("KOCKPIT_LOG") else {
-        return;
-    };
-    let Some(dir) = config::state_dir() else {
-        return;
-    };
-    if std::fs::create_dir_all(&dir).is_err() {
-        return;
-    }
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(dir.join("kockpit.log"));
-    let Ok(file) = file else { return };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
-        .try_init();
 }

@@ -675,3 +675,37 @@ fn a_plugin_token_reaches_the_server_and_the_plugin_runs_once() {
         assert_eq!(count, 1, "the plugin ran {count} times for one start");
     }
 }
+
+// ---- kockpit's own log ----------------------------------------------------
+
+#[test]
+fn a_bad_log_directive_is_reported_once_in_a_dated_private_log() {
+    let state = tempfile::tempdir().unwrap();
+    let r = cli::run(
+        &["--kubeconfig", "/nonexistent/kc"],
+        &[
+            ("KOCKPIT_LOG", "debug,kube=[[,kockpit=trace"),
+            ("XDG_STATE_HOME", state.path().to_str().unwrap()),
+        ],
+    );
+    assert_one_clear_line(&r, "/nonexistent/kc");
+    let dir = state.path().join("kockpit");
+    let logs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("kockpit.") && n.ends_with(".log"))
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    // kockpit.YYYY-MM-DD.log: rotated daily, the last week kept.
+    assert_eq!(logs[0].len(), "kockpit.2026-01-01.log".len(), "{logs:?}");
+    let text = std::fs::read_to_string(dir.join(&logs[0])).unwrap();
+    assert_eq!(
+        text.matches("KOCKPIT_LOG: ignored").count(),
+        1,
+        "said once: {text}"
+    );
+    assert!(text.contains("kube=[["), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the log directory is private");
+}
