@@ -70,6 +70,67 @@ pub struct Cli {
     /// Keymap (shipped: default, vim).
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub keymap: String,
+
+    #[command(flatten)]
+    pub connection: ConnectionFlags,
+}
+
+/// kubectl's connection flags, with kubectl's meaning: each overrides
+/// what the kubeconfig says for this run.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Connection (kubectl's flags)")]
+pub struct ConnectionFlags {
+    /// Username to impersonate for the operation (a user or a service
+    /// account); shown in the header and recorded in the journal.
+    #[arg(long = "as", value_name = "USER")]
+    pub impersonate: Option<String>,
+
+    /// Group to impersonate (repeatable); needs --as.
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub impersonate_groups: Vec<String>,
+
+    /// UID to impersonate; needs --as.
+    #[arg(long = "as-uid", value_name = "UID")]
+    pub impersonate_uid: Option<String>,
+
+    /// The kubeconfig cluster to use (instead of the context's).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use (instead of the context's).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// How long connecting and the start-up check may take before kockpit
+    /// gives up (e.g. 5s, 1m; default 8s; kubectl's 0 = no limit means the
+    /// default here, so start-up never hangs).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+
+    /// Do not check the server's certificate (insecure).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// A CA certificate file to check the server with.
+    #[arg(long, value_name = "PATH")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// A client certificate file for TLS.
+    #[arg(long, value_name = "PATH")]
+    pub client_certificate: Option<PathBuf>,
+
+    /// The client certificate's key file for TLS.
+    #[arg(long, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+
+    /// The API server's address and port.
+    #[arg(long, short = 's', value_name = "URL")]
+    pub server: Option<String>,
+
+    /// The name to check the server's certificate against (instead of the
+    /// server's host name).
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -89,6 +89,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<()> {
             .or_else(|| demo.as_ref().map(|_| "shop".to_string())),
         at_start: true,
         exec_timeout: Some(cli.exec_timeout),
+        flags: cli.connection.clone(),
     };
     let conn = connect(&connect_opts).await?;
     // Connection mistakes are reported first: they are what a script or a

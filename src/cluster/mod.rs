@@ -7,11 +7,14 @@ pub mod event_scope;
 mod exec_auth;
 pub mod exec_plugin;
 pub mod intake;
+pub mod kubeconfig;
 pub mod logs;
 pub mod memory;
 pub mod metrics;
 pub mod ops;
+mod overrides;
 mod pod_intake;
+pub mod proxy;
 pub mod trim;
 pub mod watch;
 

@@ -230,7 +230,9 @@ impl Gate {
                 }
                 let mut why = format!(
                     "{} may not {} {resource} in namespace \"{}\"",
-                    self.identity.user, key.verb, key.namespace
+                    self.identity.who(),
+                    key.verb,
+                    key.namespace
                 );
                 let extra = status
                     .reason
@@ -426,7 +428,7 @@ impl Gate {
     pub fn record_refusal(&self, action: &str, target: &Target, err: &OpError) {
         self.write(Entry {
             time: chrono::Utc::now(),
-            user: self.identity.user.clone(),
+            user: self.identity.who(),
             context: self.identity.context.clone(),
             namespace: target.namespace.clone(),
             object: target.label(),
@@ -443,7 +445,7 @@ impl Gate {
     pub fn record_skip(&self, action: &str, target: &Target, message: &str) {
         self.write(Entry {
             time: chrono::Utc::now(),
-            user: self.identity.user.clone(),
+            user: self.identity.who(),
             context: self.identity.context.clone(),
             namespace: target.namespace.clone(),
             object: target.label(),
@@ -473,7 +475,7 @@ impl Gate {
     pub fn record_note(&self, action: &str, target: &Target, result: &str, note: &str) {
         self.write(Entry {
             time: chrono::Utc::now(),
-            user: self.identity.user.clone(),
+            user: self.identity.who(),
             context: self.identity.context.clone(),
             namespace: target.namespace.clone(),
             object: target.label(),
@@ -489,7 +491,7 @@ impl Gate {
     fn record(&self, c: &Change, outcome: Outcome, result: &str, note: Option<&str>) {
         self.write(Entry {
             time: chrono::Utc::now(),
-            user: self.identity.user.clone(),
+            user: self.identity.who(),
             context: self.identity.context.clone(),
             namespace: c.target.namespace.clone(),
             object: c.target.label(),
