@@ -6,11 +6,24 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `--help`'s last section: what the environment changes.
+const ENVIRONMENT: &str = "\
+Environment:
+  KUBECONFIG          kubeconfig files, ':'-separated; missing ones are skipped, the first to set a value wins
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                      proxies as kubectl uses them (a kubeconfig's proxy-url wins; localhost is never proxied)
+  KOCKPIT_LOG         write a log, e.g. debug or kockpit=trace,kube=info ($XDG_STATE_HOME/kockpit/kockpit.DATE.log)
+  KOCKPIT_SLOT_KEYS   default for --slot-keys
+  NO_COLOR            no colours
+  XDG_CONFIG_HOME     keymap.toml and theme.toml in $XDG_CONFIG_HOME/kockpit (default ~/.config)
+  XDG_STATE_HOME      the journal of changes and the log in $XDG_STATE_HOME/kockpit (default ~/.local/state)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kockpit",
-    version,
-    about = "A terminal cockpit for Kubernetes operators"
+    version = crate::build_info::VERSION,
+    about = "A terminal cockpit for Kubernetes operators",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,7 +41,7 @@ pub struct Cli {
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::completions::contexts())]
     pub context: Option<String>,
 
     /// How long an exec credential plugin may run before kockpit gives up
@@ -37,7 +50,7 @@ pub struct Cli {
     pub exec_timeout: Duration,
 
     /// Namespace to watch (default: the context's namespace, else "default").
-    #[arg(short = 'n', long, value_name = "NAME")]
+    #[arg(short = 'n', long, value_name = "NAME", add = crate::completions::namespaces())]
     pub namespace: Option<String>,
 
     /// Watch all namespaces.
@@ -94,11 +107,11 @@ pub struct ConnectionFlags {
     pub impersonate_uid: Option<String>,
 
     /// The kubeconfig cluster to use (instead of the context's).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::completions::clusters())]
     pub cluster: Option<String>,
 
     /// The kubeconfig user to use (instead of the context's).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::completions::users())]
     pub user: Option<String>,
 
     /// How long connecting and the start-up check may take before kockpit
@@ -140,6 +153,23 @@ pub enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Print a shell completion script; contexts, namespaces, clusters and
+    /// users complete from the kubeconfig. bash: `source <(kockpit
+    /// completions bash)`; zsh: `source <(kockpit completions zsh)`; fish:
+    /// `kockpit completions fish | source`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `kockpit man | man -l -`.
+    Man,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Subcommand, Debug)]

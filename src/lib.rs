@@ -6,8 +6,10 @@
 //! HTTP server speaking the Kubernetes API, reached only through a kubeconfig.
 
 pub mod app;
+pub mod build_info;
 pub mod cli;
 pub mod cluster;
+pub mod completions;
 pub mod config;
 pub mod demo;
 pub mod logging;

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use kockpit::app::run::{self, Options};
 use kockpit::cli::{Cli, Command, DemoCommand};
@@ -14,7 +14,20 @@ use kockpit::demo::{DemoCluster, DemoOptions};
 
 fn main() -> ExitCode {
     kockpit::cluster::memory::single_arena();
+    // A TAB in the shell: answer with candidates and exit (completions.rs).
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(kockpit::completions::VAR)
+        .complete();
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return print_with(|out| kockpit::completions::write_script(*shell, out))
+        }
+        Some(Command::Man) => {
+            return print_with(|out| clap_mangen::Man::new(Cli::command()).render(out))
+        }
+        _ => {}
+    }
     kockpit::logging::init(config::state_dir().as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -142,6 +155,21 @@ fn needs_terminal() -> anyhow::Result<()> {
         anyhow::bail!("kockpit needs a terminal: there is none to read keys from (stdin is not a terminal and there is no controlling terminal)");
     }
     Ok(())
+}
+
+/// Writes a generated text (a completion script, the man page) to stdout.
+fn print_with(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `kockpit man | head`: the reader has all it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kockpit: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Reads an optional user file from the config dir and hands it to `load`.
