@@ -6,11 +6,24 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `--help`'s last section: what the environment changes.
+const ENVIRONMENT: &str = "\
+Environment:
+  KUBECONFIG          kubeconfig files, ':'-separated; missing ones are skipped, the first to set a value wins
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                      proxies as kubectl uses them (a kubeconfig's proxy-url wins; localhost is never proxied)
+  KOCKPIT_LOG         write a log, e.g. debug or kockpit=trace,kube=info ($XDG_STATE_HOME/kockpit/kockpit.DATE.log)
+  KOCKPIT_SLOT_KEYS   default for --slot-keys
+  NO_COLOR            no colours
+  XDG_CONFIG_HOME     keymap.toml and theme.toml in $XDG_CONFIG_HOME/kockpit (default ~/.config)
+  XDG_STATE_HOME      the journal of changes and the log in $XDG_STATE_HOME/kockpit (default ~/.local/state)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kockpit",
-    version,
-    about = "A terminal cockpit for Kubernetes operators"
+    version = crate::build_info::VERSION,
+    about = "A terminal cockpit for Kubernetes operators",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,7 +41,7 @@ pub struct Cli {
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::completions::contexts())]
     pub context: Option<String>,
 
     /// How long an exec credential plugin may run before kockpit gives up
@@ -37,7 +50,7 @@ pub struct Cli {
     pub exec_timeout: Duration,
 
     /// Namespace to watch (default: the context's namespace, else "default").
-    #[arg(short = 'n', long, value_name = "NAME")]
+    #[arg(short = 'n', long, value_name = "NAME", add = crate::completions::namespaces())]
     pub namespace: Option<String>,
 
     /// Watch all namespaces.
@@ -70,6 +83,67 @@ pub struct Cli {
     /// Keymap (shipped: default, vim).
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub keymap: String,
+
+    #[command(flatten)]
+    pub connection: ConnectionFlags,
+}
+
+/// kubectl's connection flags, with kubectl's meaning: each overrides
+/// what the kubeconfig says for this run.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Connection (kubectl's flags)")]
+pub struct ConnectionFlags {
+    /// Username to impersonate for the operation (a user or a service
+    /// account); shown in the header and recorded in the journal.
+    #[arg(long = "as", value_name = "USER")]
+    pub impersonate: Option<String>,
+
+    /// Group to impersonate (repeatable); needs --as.
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub impersonate_groups: Vec<String>,
+
+    /// UID to impersonate; needs --as.
+    #[arg(long = "as-uid", value_name = "UID")]
+    pub impersonate_uid: Option<String>,
+
+    /// The kubeconfig cluster to use (instead of the context's).
+    #[arg(long, value_name = "NAME", add = crate::completions::clusters())]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use (instead of the context's).
+    #[arg(long, value_name = "NAME", add = crate::completions::users())]
+    pub user: Option<String>,
+
+    /// How long connecting and the start-up check may take before kockpit
+    /// gives up (e.g. 5s, 1m; default 8s; kubectl's 0 = no limit means the
+    /// default here, so start-up never hangs).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+
+    /// Do not check the server's certificate (insecure).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// A CA certificate file to check the server with.
+    #[arg(long, value_name = "PATH")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// A client certificate file for TLS.
+    #[arg(long, value_name = "PATH")]
+    pub client_certificate: Option<PathBuf>,
+
+    /// The client certificate's key file for TLS.
+    #[arg(long, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+
+    /// The API server's address and port.
+    #[arg(long, short = 's', value_name = "URL")]
+    pub server: Option<String>,
+
+    /// The name to check the server's certificate against (instead of the
+    /// server's host name).
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +153,23 @@ pub enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Print a shell completion script; contexts, namespaces, clusters and
+    /// users complete from the kubeconfig. bash: `source <(kockpit
+    /// completions bash)`; zsh: `source <(kockpit completions zsh)`; fish:
+    /// `kockpit completions fish | source`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `kockpit man | man -l -`.
+    Man,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Subcommand, Debug)]

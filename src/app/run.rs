@@ -57,6 +57,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
         readonly: opts.readonly,
     };
     let mut app = App::new(info, namespace, conn.namespace.clone());
+    app.impersonating = conn.impersonating.clone();
     if let Some(text) = opts.startup_message.clone() {
         app.flash = Some(Flash { text, error: true });
     }
@@ -163,6 +164,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
                         app.write.pending = None;
                         app.write.permissions.clear();
                         app.cluster.context = conn.context.clone();
+                        app.impersonating = conn.impersonating.clone();
                         app.cluster.server_version = conn.server_version.clone();
                         app.home_namespace = conn.namespace.clone();
                         app.namespace = Some(conn.namespace.clone());
@@ -301,8 +303,11 @@ fn connect_writer(
     opts: &Options,
     journal: Option<std::sync::Arc<crate::cluster::ops::Journal>>,
 ) -> WriteRunner {
-    let identity =
-        crate::cluster::ops::Identity::load(opts.connect.kubeconfig.as_deref(), &conn.context);
+    let identity = crate::cluster::ops::Identity::new(
+        conn.user.as_deref(),
+        &conn.context,
+        conn.impersonating.clone(),
+    );
     WriteRunner::connect(
         conn.client.clone(),
         identity,

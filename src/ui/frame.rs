@@ -192,7 +192,12 @@ pub fn build(
             .collect()
     });
     FrameModel {
-        context: app.cluster.context.clone(),
+        // Impersonation changes what every screen shows and every change
+        // does: it stays next to the context.
+        context: match &app.impersonating {
+            Some(who) => format!("{} as {who}", app.cluster.context),
+            None => app.cluster.context.clone(),
+        },
         namespace: ns_label,
         version: app.cluster.server_version.clone(),
         readonly: app.cluster.readonly,
