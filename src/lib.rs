@@ -12,7 +12,6 @@ pub mod app;
 pub mod build_info;
 pub mod cli;
 pub mod cluster;
-pub mod completions;
 pub mod config;
 pub mod demo;
 pub mod logging;

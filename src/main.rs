@@ -16,12 +16,12 @@ fn main() -> ExitCode {
     kockpit::cluster::memory::single_arena();
     // A TAB in the shell: answer with candidates and exit (completions.rs).
     clap_complete::CompleteEnv::with_factory(Cli::command)
-        .var(kockpit::completions::VAR)
+        .var(kockpit::cluster::completions::VAR)
         .complete();
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Completions { shell }) => {
-            return print_with(|out| kockpit::completions::write_script(*shell, out))
+            return print_with(|out| kockpit::cluster::completions::write_script(*shell, out))
         }
         Some(Command::Man) => {
             return print_with(|out| clap_mangen::Man::new(Cli::command()).render(out))

@@ -31,6 +31,12 @@ const LAYERS: &[Layer] = &[
         modules: &["model"],
         on: &["cached model"],
     },
+    // The build's own facts (version, commit): no imports at all.
+    Layer {
+        name: "build",
+        modules: &["build_info"],
+        on: &[],
+    },
     // What the keymaps name and `update` carries out.
     Layer {
         name: "actions",
@@ -124,11 +130,17 @@ const LAYERS: &[Layer] = &[
         modules: &["demo"],
         on: &["demo: set-up"],
     },
+    // kockpit's own log file, set up by main.rs.
+    Layer {
+        name: "logging",
+        modules: &["logging"],
+        on: &["derived views"],
+    },
     // Flags; main.rs (outside the library) starts the cockpit or the demo.
     Layer {
         name: "start-up",
         modules: &["cli"],
-        on: &["ui", "demo"],
+        on: &["ui", "demo", "build", "logging"],
     },
 ];
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use kube::config::{Kubeconfig, KubeconfigError};
 
-use super::client::{one_line, ConnectError};
+use super::connect_error::{one_line, ConnectError};
 
 /// The merged kubeconfig for `explicit` (`--kubeconfig`) or the
 /// environment.

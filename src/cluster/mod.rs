@@ -3,6 +3,8 @@
 
 pub mod changes;
 pub mod client;
+pub mod completions;
+mod connect_error;
 mod error_text;
 pub mod event_scope;
 mod exec_auth;
@@ -14,7 +16,7 @@ pub mod logs;
 pub mod memory;
 pub mod metrics;
 pub mod ops;
-mod overrides;
+pub mod overrides;
 mod pod_intake;
 mod pod_spec_text;
 pub mod proxy;

@@ -5,10 +5,13 @@
 //! CA drops the kubeconfig's CA, `--server` drops its tls-server-name unless
 //! one is given too, a certificate file replaces certificate data).
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
 use kube::config::{AuthInfo, Kubeconfig};
 
-use super::client::ConnectError;
-use crate::cli::ConnectionFlags;
+use super::connect_error::ConnectError;
 
 /// The cluster and user entries a context resolves to under the flags.
 pub struct Selection {
@@ -133,4 +136,98 @@ pub fn impersonation(flags: &ConnectionFlags) -> Option<String> {
         format!("{user} ({})", extra.join("; "))
     };
     Some(crate::model::sanitize::clean(&text).into_owned())
+}
+
+/// kubectl's connection flags, with kubectl's meaning: each overrides
+/// what the kubeconfig says for this run.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Connection (kubectl's flags)")]
+pub struct ConnectionFlags {
+    /// Username to impersonate for the operation (a user or a service
+    /// account); shown in the header and recorded in the journal.
+    #[arg(long = "as", value_name = "USER")]
+    pub impersonate: Option<String>,
+
+    /// Group to impersonate (repeatable); needs --as.
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub impersonate_groups: Vec<String>,
+
+    /// UID to impersonate; needs --as.
+    #[arg(long = "as-uid", value_name = "UID")]
+    pub impersonate_uid: Option<String>,
+
+    /// The kubeconfig cluster to use (instead of the context's).
+    #[arg(long, value_name = "NAME", add = super::completions::clusters())]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use (instead of the context's).
+    #[arg(long, value_name = "NAME", add = super::completions::users())]
+    pub user: Option<String>,
+
+    /// How long connecting and the start-up check may take before kockpit
+    /// gives up (e.g. 5s, 1m; default 8s; kubectl's 0 = no limit means the
+    /// default here, so start-up never hangs).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+
+    /// Do not check the server's certificate (insecure).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// A CA certificate file to check the server with.
+    #[arg(long, value_name = "PATH")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// A client certificate file for TLS.
+    #[arg(long, value_name = "PATH")]
+    pub client_certificate: Option<PathBuf>,
+
+    /// The client certificate's key file for TLS.
+    #[arg(long, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+
+    /// The API server's address and port.
+    #[arg(long, short = 's', value_name = "URL")]
+    pub server: Option<String>,
+
+    /// The name to check the server's certificate against (instead of the
+    /// server's host name).
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+}
+
+/// A duration as kubectl's flags take one: Go's `1m30s`, `500ms`, `2h`, or
+/// a bare number of seconds (`--request-timeout=5`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a duration (e.g. 30s, 2m, 1m30s, 500ms)");
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut rest = text;
+    let mut total = 0f64;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let value: f64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total += value * scale;
+    }
+    Duration::try_from_secs_f64(total).map_err(|_| bad())
 }

@@ -11,8 +11,6 @@ use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use clap_complete::env::EnvCompleter;
 use kube::config::Kubeconfig;
 
-use crate::cli::Shell;
-
 /// The variable the script sets when it asks kockpit for candidates.
 pub const VAR: &str = "KOCKPIT_COMPLETE";
 
@@ -127,4 +125,11 @@ mod tests {
             Some(PathBuf::from("/j"))
         );
     }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
