@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod data;
+pub mod dialogs;
 pub mod effects;
 pub mod input;
 pub mod logs;
