@@ -4,6 +4,7 @@
 pub mod action;
 pub mod data;
 pub mod dialogs;
+pub mod done;
 pub mod effects;
 pub mod input;
 pub mod logs;

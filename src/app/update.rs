@@ -30,6 +30,8 @@ pub enum Msg {
     /// Text pasted in one go (bracketed paste): into the prompt or the
     /// panel's focused field as one edit, never taken as keys.
     Paste(String),
+    /// A background result (a read, a write step, a context switch).
+    Done(super::effects::Done),
 }
 
 /// What the run loop must do after an update. One per key press, moved
@@ -174,10 +176,19 @@ fn edit_prompt(app: &mut App, msg: Msg) {
 }
 
 pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
+    // A result is not a key press: the prompt and the one-line message stay.
+    let msg = match msg {
+        Msg::Done(done) => {
+            return super::done::apply(app, done).map_or(Effect::None, Effect::Write)
+        }
+        msg => msg,
+    };
     settle(app, data);
     // Any keypress retires the previous one-line message.
     app.flash = None;
     let effect = match msg {
+        // Taken above, before the key-press bookkeeping.
+        Msg::Done(_) => Effect::None,
         Msg::Action(a) => act(app, data, a),
         Msg::Panel(key) => {
             let effect = write_effect(write::panel_key(app, key));
@@ -528,28 +539,6 @@ fn logs(app: &mut App, data: &Data) -> Effect {
     }
 }
 
-/// The secret lines of the pod detail, in display order: a Secret the pod
-/// reads whole expands to its keys once they were fetched.
-pub fn secret_lines(
-    app: &App,
-    pod: &crate::model::pod_detail::PodDetail,
-) -> Vec<(ObjKey, Option<String>)> {
-    use crate::model::pod_detail::ConfigKind;
-    let mut lines = Vec::new();
-    for r in pod.config.iter().filter(|r| r.kind == ConfigKind::Secret) {
-        let key = ObjKey::new(&pod.namespace, &r.name);
-        match (&r.key, app.secret_keys.get(&key)) {
-            (Some(k), _) => lines.push((key, Some(k.clone()))),
-            (None, Some(Ok(keys))) => {
-                lines.extend(keys.iter().map(|k| (key.clone(), Some(k.clone()))))
-            }
-            (None, _) => lines.push((key, None)),
-        }
-    }
-    lines.dedup();
-    lines
-}
-
 fn reveal(app: &mut App, data: &Data) -> Effect {
     let Screen::Detail(Kind::Pods, pod_key) = app.view().screen.clone() else {
         return Effect::None;
@@ -562,7 +551,7 @@ fn reveal(app: &mut App, data: &Data) -> Effect {
         return Effect::None;
     };
     let detail = crate::model::pod_detail::pod_detail(&item.obj, super::state::now());
-    let lines = secret_lines(app, &detail);
+    let lines = super::reveal::secret_lines(app, &detail);
     let Some((secret, key)) = lines
         .get(app.view().cursor.min(lines.len().saturating_sub(1)))
         .cloned()

@@ -216,7 +216,7 @@ pub enum WriteEffect {
 }
 
 /// Results of write work, back from the runner.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum WriteDone {
     Planned(u64, Result<Planned, OpError>),
     Applied(u64, Result<Applied, OpError>),

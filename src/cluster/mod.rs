@@ -13,6 +13,7 @@ pub mod memory;
 pub mod metrics;
 pub mod ops;
 mod pod_intake;
+pub mod secrets;
 pub mod trim;
 pub mod watch;
 

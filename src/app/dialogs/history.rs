@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use super::{is_press, plain, PanelOutcome};
 use crate::cluster::ops::OpRequest;
 use crate::model::age::age;
-use crate::model::change::{diff_stats, template_diff, DiffLine, DiffTag};
+use crate::model::change::{diff_stats, template_diff, DiffLine};
 use crate::model::rollout::{history, owned_replicasets, Revision};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,6 +234,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::app::dialogs::test_keys::*;
+    use crate::model::change::DiffTag;
     use crate::model::rollout::fixtures::{deployment, now, replicaset};
 
     pub(crate) fn panel() -> HistoryPanel {
