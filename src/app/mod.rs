@@ -2,6 +2,7 @@
 //! merges terminal input, cluster changes and timers.
 
 pub mod action;
+pub mod commands;
 pub mod data;
 pub mod dialogs;
 pub mod done;

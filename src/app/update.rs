@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::commands::{Command, VIEW_ACTIONS};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::data::{Data, Item, Visit};
@@ -87,22 +88,9 @@ pub struct LogRequest {
     pub label: String,
 }
 
-/// Commands `:` understands besides the overview and the kinds' names.
-const OTHER_COMMANDS: [&str; 14] = [
-    "logs", "hl", "since", "tail", "ns", "ctx", "journal", "rollout", "history", "bg", "guard",
-    "help", "quit", "q",
-];
-
-/// Commands `:` understands, for completion and help: the overview, each
-/// listed kind's first name, then the rest.
+/// Commands `:` understands, for completion and help (`app::commands`).
 pub fn commands() -> Vec<&'static str> {
-    let kinds = Kind::LISTED
-        .into_iter()
-        .filter_map(|k| k.listing().and_then(|l| l.aliases.first().copied()));
-    std::iter::once("overview")
-        .chain(kinds)
-        .chain(OTHER_COMMANDS)
-        .collect()
+    super::commands::listed()
 }
 
 pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
@@ -313,10 +301,11 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
             app.input.clear();
         }
         Action::ViewOverview => switch(app, Screen::Overview),
-        Action::ViewDeployments => switch(app, Screen::List(Kind::Deployments)),
-        Action::ViewPods => switch(app, Screen::List(Kind::Pods)),
-        Action::ViewHpa => switch(app, Screen::List(Kind::Hpas)),
-        Action::ViewEvents => switch(app, Screen::List(Kind::Events)),
+        Action::ViewDeployments | Action::ViewPods | Action::ViewHpa | Action::ViewEvents => {
+            if let Some((_, kind)) = VIEW_ACTIONS.iter().find(|(v, _)| *v == action) {
+                switch(app, Screen::List(*kind));
+            }
+        }
         Action::ToggleAllNamespaces => {
             let target = if app.all_namespaces() {
                 Some(app.home_namespace.clone())
@@ -646,20 +635,21 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
         return Effect::None;
     };
     let arg = words.next();
-    match cmd {
-        "q" | "q!" | "quit" | "exit" => app.quit = true,
-        "help" | "?" => app.help = true,
-        "overview" | "ov" | "home" => switch(app, Screen::Overview),
-        "logs" | "log" => return log_command(app, data, arg, words.collect()),
-        "journal" => return write_effect(write::open_journal(app)),
-        "rollout" => return write_effect(write::open_rollout(app, data, false)),
-        "history" => return write_effect(write::open_history(app, data)),
-        "bg" | "bluegreen" | "blue-green" => return write_effect(write::open_bluegreen(app, data)),
-        "guard" => return write_effect(write::open_guard(app)),
-        "hl" | "highlight" => {
+    let Some(resolved) = super::commands::resolve(cmd) else {
+        app.flash = Some(Flash {
+            text: format!("unknown command \"{cmd}\" (try: {})", commands().join(", ")),
+            error: true,
+        });
+        return Effect::None;
+    };
+    match resolved {
+        Command::Act(action) => return act(app, data, action),
+        Command::List(kind) => switch(app, Screen::List(kind)),
+        Command::Logs => return log_command(app, data, arg, words.collect()),
+        Command::Highlight => {
             return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
         }
-        "since" => {
+        Command::Since => {
             return match arg.and_then(parse_duration_secs) {
                 Some(secs) => Effect::Log(LogCmd::Since(secs)),
                 None => {
@@ -671,7 +661,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        "tail" => {
+        Command::Tail => {
             return match arg.and_then(|a| a.parse::<i64>().ok()).filter(|n| *n >= 0) {
                 Some(n) => Effect::Log(LogCmd::Tail(n)),
                 None => {
@@ -683,7 +673,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        "ns" | "namespace" => {
+        Command::Namespace => {
             return match arg {
                 None => {
                     let current = app.namespace.clone().unwrap_or_else(|| "all".into());
@@ -704,7 +694,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        "ctx" | "context" => {
+        Command::Context => {
             return match arg {
                 None => {
                     let list = app
@@ -742,18 +732,6 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        other => match Kind::from_word(other) {
-            Some(kind) => switch(app, Screen::List(kind)),
-            None => {
-                app.flash = Some(Flash {
-                    text: format!(
-                        "unknown command \"{other}\" (try: {})",
-                        commands().join(", ")
-                    ),
-                    error: true,
-                })
-            }
-        },
     }
     Effect::None
 }
