@@ -1,18 +1,20 @@
 //! Terminal input at any rate. The `/` and `:` prompts hold a capped amount
-//! of text and take a paste as one edit; the run loop drains the terminal
-//! in bounded batches, so a burst of input (a 100,000-character paste on a
-//! terminal without bracketed paste, a stuck key) costs one re-filter and
-//! one frame per batch, and a quit key or a signal behind it is reached
-//! within one batch.
+//! of text and take a paste as one edit; the run loop reads what the
+//! terminal has ready into a queue and handles it in bounded batches, so a
+//! burst of input (a 100,000-character paste on a terminal without
+//! bracketed paste, a stuck key) costs one re-filter and one frame per
+//! batch, signals and the cluster get their turn between batches, and a
+//! ctrl-c anywhere in what was read quits at once.
 //!
 //! Why this matters: every typed character used to re-compile the whole
 //! prompt as a regex, re-filter every row and redraw the whole prompt, so
 //! a paste cost O(n²) (100,000 characters took over 15 minutes).
 
+use std::collections::VecDeque;
 use std::io;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event};
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 
 use crate::app::dialogs::field::{clean_paste, cut_note, MAX_FIELD_CHARS};
 
@@ -23,6 +25,10 @@ pub const MAX_PROMPT_CHARS: usize = MAX_FIELD_CHARS;
 /// frame is drawn and the other wakers (signals, the cluster) get a turn.
 const BATCH_EVENTS: usize = 1024;
 const BATCH_TIME: Duration = Duration::from_millis(10);
+/// Events read ahead per wake, and queued at most: reading one costs
+/// about as little as looking at it for ctrl-c.
+const READ_AHEAD: usize = 8 * 1024;
+const QUEUE_MAX: usize = 64 * 1024;
 
 /// Whether the prompt holds all it can. Cheap: bytes bound characters
 /// from above, so only a prompt already that long is counted.
@@ -49,39 +55,95 @@ pub fn note(input: &str) -> Option<String> {
     full(input).then(|| cut_note(MAX_PROMPT_CHARS))
 }
 
-/// The events already waiting after the one that woke the run loop, up to
-/// a batch's worth.
-pub struct Batch {
-    taken: usize,
-    started: Instant,
+/// Terminal events read but not yet handled.
+#[derive(Default)]
+pub struct InputQueue {
+    events: VecDeque<Event>,
+    /// The terminal's event stream ended.
+    pub closed: bool,
 }
 
-impl Default for Batch {
-    fn default() -> Self {
+impl InputQueue {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Queues what the `EventStream` gave and what is ready behind it.
+    /// Returns true when a ctrl-c was among them: quit now, whatever
+    /// queued ahead of it (the queue is dropped).
+    ///
+    /// Reading ahead uses crossterm's synchronous poll on the same queue
+    /// the stream reads; that is safe only right after the stream gave an
+    /// event (then its reader thread is idle) or while the stream is not
+    /// being polled (the queue is not empty), which is when this runs.
+    pub fn fill(&mut self, from_stream: Option<io::Result<Event>>) -> io::Result<bool> {
+        match from_stream {
+            Some(ev) => {
+                if self.push(ev?) {
+                    return Ok(true);
+                }
+            }
+            None => {
+                self.closed = true;
+                return Ok(false);
+            }
+        }
+        self.read_ahead()
+    }
+
+    /// Queues what is ready now, up to a wake's worth; true on a ctrl-c.
+    pub fn read_ahead(&mut self) -> io::Result<bool> {
+        let mut read = 0;
+        while read < READ_AHEAD && self.events.len() < QUEUE_MAX && event::poll(Duration::ZERO)? {
+            read += 1;
+            if self.push(event::read()?) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn push(&mut self, ev: Event) -> bool {
+        if is_ctrl_c(&ev) {
+            self.events.clear();
+            return true;
+        }
+        self.events.push_back(ev);
+        false
+    }
+
+    /// The next events to handle, a bounded batch of them.
+    pub fn batch(&mut self) -> Batch<'_> {
         Batch {
-            taken: 1,
+            queue: self,
+            taken: 0,
             started: Instant::now(),
         }
     }
 }
 
-impl Batch {
-    /// The next event that is ready now, if the batch has room. Never
-    /// waits. Called only right after the `EventStream` gave an event:
-    /// then its reader thread is idle, so this polls the same queue
-    /// without racing it.
-    pub fn next_ready(&mut self) -> Option<io::Result<Event>> {
+fn is_ctrl_c(ev: &Event) -> bool {
+    matches!(ev, Event::Key(k) if k.code == KeyCode::Char('c')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.kind != KeyEventKind::Release)
+}
+
+/// Up to a batch's worth of queued events: a count and a time limit.
+pub struct Batch<'a> {
+    queue: &'a mut InputQueue,
+    taken: usize,
+    started: Instant,
+}
+
+impl Iterator for Batch<'_> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
         if self.taken >= BATCH_EVENTS || self.started.elapsed() >= BATCH_TIME {
             return None;
         }
-        match event::poll(Duration::ZERO) {
-            Ok(true) => {
-                self.taken += 1;
-                Some(event::read())
-            }
-            Ok(false) => None,
-            Err(e) => Some(Err(e)),
-        }
+        self.taken += 1;
+        self.queue.events.pop_front()
     }
 }
 

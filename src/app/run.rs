@@ -9,7 +9,7 @@ use futures::StreamExt;
 
 use super::data::Data;
 use super::effects::{self, Done};
-use super::input::Batch;
+use super::input::InputQueue;
 use super::logs::OpenLogs;
 pub use super::signals::Ended;
 use super::signals::EndingSignals;
@@ -83,10 +83,11 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_drawn: Option<FrameModel> = None;
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (connect_tx, mut connect_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (connect_tx, mut connect_rx) = tokio::sync::mpsc::unbounded_channel::<effects::Connected>();
     let mut logs: Option<OpenLogs> = None;
     let mut last_rebuild = Instant::now() - MIN_REBUILD_INTERVAL;
     let mut ended = Ended::Quit;
+    let mut input = InputQueue::default();
 
     loop {
         let size = tui.terminal.size()?;
@@ -127,85 +128,17 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
             logs = None;
         }
         tokio::select! {
-            ev = events.next() => {
-                // This event and those already waiting behind it, up to a
-                // batch: prompt edits settle once, resizes apply once, and
-                // then the frame is drawn (`app::input`).
-                let mut batch = Batch::default();
-                // The terminal closed: kockpit ends as on a quit.
-                let closed = ev.is_none();
-                let mut next = ev;
-                let mut resized = false;
-                while let Some(ev) = next.take() {
-                    let msg = match ev {
-                        Ok(Event::Key(key)) => key_to_msg(&app, &opts.keymap, &key),
-                        Ok(Event::Paste(text)) => Some(Msg::Paste(text)),
-                        Ok(Event::Mouse(m)) => {
-                            // The mouse only moves and opens (Up, Down, Enter): on the
-                            // log view that scrolls its buffer, elsewhere it changes
-                            // only the screen.
-                            for msg in super::mouse::to_msgs(&app, &m) {
-                                if let Effect::Log(cmd) = update(&mut app, &data, msg) {
-                                    if let Some(l) = logs.as_mut() {
-                                        if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
-                                            logs = Some(replacement);
-                                        }
-                                    }
-                                }
-                            }
-                            None
-                        }
-                        Ok(Event::Resize(..)) => {
-                            resized = true;
-                            None
-                        }
-                        Ok(_) => None,
-                        Err(e) => return Err(anyhow::anyhow!("reading the terminal: {e}")),
-                    };
-                    if let Some(msg) = msg {
-                        match update_deferred(&mut app, &data, msg) {
-                            Effect::None => {}
-                            Effect::Rescope(ns) => {
-                                watchers = Watchers::start(conn.client.clone(), scope_of(&ns));
-                                data = Data::default();
-                                app.refresh_visible(&data);
-                            }
-                            Effect::FetchSecretKeys(key) => effects::fetch_secret_keys(conn.client.clone(), key, done_tx.clone()),
-                            Effect::RevealSecret(key, item) => effects::reveal_secret(conn.client.clone(), key, item, done_tx.clone()),
-                            Effect::OpenLogs(request) => match OpenLogs::start(&conn.client, request, LogOptions::default()) {
-                                Ok(l) => {
-                                    app.log_state = Default::default();
-                                    logs = Some(l);
-                                }
-                                Err(e) => app.flash = Some(Flash { text: e, error: true }),
-                            },
-                            Effect::SwitchContext(name) => {
-                                let c = crate::cluster::ConnectOptions { context: Some(name), namespace: None, ..opts.connect.clone() };
-                                effects::connect_context(c, connect_tx.clone());
-                            }
-                            Effect::Write(w) => writer.execute(w, &done_tx),
-                            Effect::Log(cmd) => {
-                                if let Some(l) = logs.as_mut() {
-                                    if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
-                                        logs = Some(replacement);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    if app.quit {
-                        break;
-                    }
-                    next = batch.next_ready();
+            // Input is read into a queue and handled after the select, a
+            // bounded batch per turn; while some is queued the stream is
+            // not polled and the loop comes straight back (`app::input`).
+            ev = events.next(), if input.is_empty() => {
+                if input.fill(ev).map_err(|e| anyhow::anyhow!("reading the terminal: {e}"))? {
+                    app.quit = true;
                 }
-                super::input::rearm_stalled_input();
-                settle(&mut app, &data);
-                if resized {
-                    tui.terminal.autoresize()?;
-                    last_drawn = None;
-                }
-                if closed {
-                    break;
+            }
+            _ = std::future::ready(()), if !input.is_empty() => {
+                if input.read_ahead().map_err(|e| anyhow::anyhow!("reading the terminal: {e}"))? {
+                    app.quit = true;
                 }
             }
             _ = watchers.changes.wait() => {
@@ -260,6 +193,96 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
                 ended = Ended::Signal(n);
                 break;
             }
+        }
+        // One batch of input: prompt and panel edits settle once, resizes
+        // apply once, then the frame is drawn.
+        let mut resized = false;
+        for ev in input.batch() {
+            if app.quit {
+                break;
+            }
+            let msg = match ev {
+                Event::Key(key) => key_to_msg(&app, &opts.keymap, &key),
+                Event::Paste(text) => Some(Msg::Paste(text)),
+                Event::Mouse(m) => {
+                    // The mouse only moves and opens (Up, Down, Enter): on the
+                    // log view that scrolls its buffer, elsewhere it changes
+                    // only the screen.
+                    for msg in super::mouse::to_msgs(&app, &m) {
+                        if let Effect::Log(cmd) = update(&mut app, &data, msg) {
+                            if let Some(l) = logs.as_mut() {
+                                if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
+                                    logs = Some(replacement);
+                                }
+                            }
+                        }
+                    }
+                    None
+                }
+                Event::Resize(..) => {
+                    resized = true;
+                    None
+                }
+                _ => None,
+            };
+            let Some(msg) = msg else { continue };
+            match update_deferred(&mut app, &data, msg) {
+                Effect::None => {}
+                Effect::Rescope(ns) => {
+                    watchers = Watchers::start(conn.client.clone(), scope_of(&ns));
+                    data = Data::default();
+                    app.refresh_visible(&data);
+                }
+                Effect::FetchSecretKeys(key) => {
+                    effects::fetch_secret_keys(conn.client.clone(), key, done_tx.clone())
+                }
+                Effect::RevealSecret(key, item) => {
+                    effects::reveal_secret(conn.client.clone(), key, item, done_tx.clone())
+                }
+                Effect::OpenLogs(request) => {
+                    match OpenLogs::start(&conn.client, request, LogOptions::default()) {
+                        Ok(l) => {
+                            app.log_state = Default::default();
+                            logs = Some(l);
+                        }
+                        Err(e) => {
+                            app.flash = Some(Flash {
+                                text: e,
+                                error: true,
+                            })
+                        }
+                    }
+                }
+                Effect::SwitchContext(name) => {
+                    let c = crate::cluster::ConnectOptions {
+                        context: Some(name),
+                        namespace: None,
+                        ..opts.connect.clone()
+                    };
+                    effects::connect_context(c, connect_tx.clone());
+                }
+                Effect::Write(w) => writer.execute(w, &done_tx),
+                Effect::Log(cmd) => {
+                    if let Some(l) = logs.as_mut() {
+                        if let Some(replacement) = l.apply(&mut app, &conn.client, cmd) {
+                            logs = Some(replacement);
+                        }
+                    }
+                }
+            }
+        }
+        settle(&mut app, &data);
+        if input.is_empty() {
+            super::input::rearm_stalled_input();
+        }
+        if resized {
+            tui.terminal.autoresize()?;
+            last_drawn = None;
+        }
+        // The terminal closed: what it sent is handled, then kockpit ends
+        // as on a quit.
+        if input.closed && input.is_empty() {
+            break;
         }
     }
     // Quit and every ending signal end here: a guard still watching is

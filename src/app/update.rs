@@ -128,28 +128,51 @@ fn write_effect(e: Option<super::write::WriteEffect>) -> Effect {
 
 /// For input in bursts (the run loop drains the terminal in batches):
 /// like `update`, except that an edit of the `/` or `:` prompt only
-/// changes its text. The re-filter it calls for waits for [`settle`], so
-/// a thousand characters typed in one batch re-filter once, not a
-/// thousand times; any other message settles first, so it sees the rows
-/// as `update` would have left them.
+/// changes its text, and a key for a panel only reaches the panel. The
+/// re-filter and refresh they call for wait for [`settle`], so a thousand
+/// characters typed in one batch re-filter once, not a thousand times; any
+/// other message settles first, so it sees the rows as `update` would have
+/// left them.
 pub fn update_deferred(app: &mut App, data: &Data, msg: Msg) -> Effect {
     let in_prompt = matches!(app.mode, Mode::Filter | Mode::Command);
-    if in_prompt && matches!(msg, Msg::Char(_) | Msg::Backspace | Msg::Paste(_)) {
-        app.flash = None;
-        edit_prompt(app, msg);
-        app.input_unsettled = true;
-        return Effect::None;
-    }
-    update(app, data, msg)
+    let effect = match msg {
+        Msg::Char(_) | Msg::Backspace | Msg::Paste(_) if in_prompt => {
+            app.flash = None;
+            edit_prompt(app, msg);
+            Effect::None
+        }
+        Msg::Panel(key) => {
+            app.flash = None;
+            panel_key(app, key)
+        }
+        msg => return update(app, data, msg),
+    };
+    app.input_unsettled = true;
+    effect
 }
 
-/// Carries out what deferred prompt edits called for: the live filter and
-/// one refresh of the rows.
+/// Carries out what deferred edits called for: the live filter and one
+/// refresh, as `update` ends.
 pub fn settle(app: &mut App, data: &Data) {
     if std::mem::take(&mut app.input_unsettled) {
         live_filter(app);
-        app.refresh_visible(data);
+        finish(app, data);
     }
+}
+
+/// How every message ends: the rows and open panels follow the state.
+fn finish(app: &mut App, data: &Data) {
+    // A revealed value ends where its page does.
+    super::reveal::expire(app);
+    app.refresh_visible(data);
+}
+
+fn panel_key(app: &mut App, key: KeyEvent) -> Effect {
+    let effect = write_effect(write::panel_key(app, key));
+    if app.flash.is_none() && write::focused_field_full(app) {
+        write::say_field_full(app);
+    }
+    effect
 }
 
 fn edit_prompt(app: &mut App, msg: Msg) {
@@ -178,13 +201,7 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
         // Taken above, before the key-press bookkeeping.
         Msg::Done(_) => Effect::None,
         Msg::Action(a) => act(app, data, a),
-        Msg::Panel(key) => {
-            let effect = write_effect(write::panel_key(app, key));
-            if app.flash.is_none() && write::focused_field_full(app) {
-                write::say_field_full(app);
-            }
-            effect
-        }
+        Msg::Panel(key) => panel_key(app, key),
         Msg::Paste(text) if !matches!(app.mode, Mode::Filter | Mode::Command) => {
             pasted_outside_a_prompt(app, &text);
             Effect::None
@@ -224,9 +241,7 @@ pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
             }
         }
     };
-    // A revealed value ends where its page does.
-    super::reveal::expire(app);
-    app.refresh_visible(data);
+    finish(app, data);
     effect
 }
 
