@@ -2,9 +2,12 @@
 //!
 //! The modules follow the data flow: `cluster` (I/O with an API server) feeds
 //! `model` (pure functions over cached objects), which `app` (state and
-//! actions) and `ui` (drawing) consume. `demo` is a separate room: a real
-//! HTTP server speaking the Kubernetes API, reached only through a kubeconfig.
+//! actions) and `ui` (drawing) consume. `action` is the vocabulary of state
+//! changes that the keymaps (`config`) and `app` both speak. `demo` is a
+//! separate room: a real HTTP server speaking the Kubernetes API, reached
+//! only through a kubeconfig.
 
+pub mod action;
 pub mod app;
 pub mod cli;
 pub mod cluster;

@@ -321,7 +321,10 @@ fn a_plugin_that_is_not_installed_names_itself_and_its_install_hint() {
 #[test]
 fn no_error_path_shows_credential_material() {
     let mut problems: Vec<String> = Vec::new();
-    let b64 = |s: &str| kockpit::demo::base64::encode(s.as_bytes());
+    let b64 = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let closed = format!("https://127.0.0.1:{}", cli::closed_port());

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use kockpit::demo::clock::Clock;
 use kockpit::demo::controllers::{deployment, replicaset};
+use kockpit::demo::events::Recorder;
 use kockpit::demo::registry::{DeleteOptions, Part, Registry, WriteOptions};
 use kockpit::demo::resources::{DEPLOYMENTS, NAMESPACES, PODS};
 use kockpit::demo::store::Store;
@@ -172,9 +173,10 @@ fn run_case(seed: u64, rng: &mut Rng) {
         ready_after: HashMap::new(),
         max_delay,
     };
+    let events = Recorder::default();
     let mut step = |rng: &mut Rng| {
-        deployment::sync_all(&reg, &clock);
-        replicaset::sync_all(&reg, &clock);
+        deployment::sync_all(&reg, &clock, &events);
+        replicaset::sync_all(&reg, &clock, &events);
         kubelet.step(&reg, rng, &clock.now_string());
     };
     // Settle the first version completely.

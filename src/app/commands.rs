@@ -3,8 +3,8 @@
 //! so a command and its key cannot drift apart. Completion, help and the
 //! "unknown command" hint are derived from the same table.
 
-use super::action::Action;
 use super::state::Kind;
+use crate::action::Action;
 
 /// What a `:` word does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

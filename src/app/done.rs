@@ -2,9 +2,41 @@
 //! `update`. The tasks (`app::effects`, `app::write_runner`) only send
 //! results; applying them here keeps every change of state on the one path.
 
-use super::effects::{Done, Switched};
+use super::state::ObjKey;
 use super::state::{App, Flash, Screen, View};
 use super::write::WriteEffect;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Done {
+    /// Connected to another context (the run loop has already put the new
+    /// connection in place), or why not.
+    Switched(Result<Switched, String>),
+    /// Results of the write side (plans, applies, permissions, the guard).
+    Write(super::write::WriteDone),
+    SecretKeys(ObjKey, Result<Vec<String>, String>),
+    SecretValue(ObjKey, String, Result<super::reveal::SecretValue, String>),
+    /// A revealed Secret changed (its new version) or was deleted (`None`).
+    SecretChanged(ObjKey, Option<String>),
+}
+
+/// Where a context switch landed: what the state keeps of the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Switched {
+    pub context: String,
+    pub server_version: String,
+    /// The context's namespace, the new home.
+    pub namespace: String,
+}
+
+impl Switched {
+    pub fn of(conn: &crate::cluster::Connection) -> Self {
+        Switched {
+            context: conn.context.clone(),
+            server_version: conn.server_version.clone(),
+            namespace: conn.namespace.clone(),
+        }
+    }
+}
 
 /// Applies a result to the state; the write side may ask for more work.
 /// `update`'s `Msg::Done` arm is this (the tests call it directly).
@@ -59,9 +91,7 @@ fn flash(app: &mut App, text: String, error: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::data::Data;
     use crate::app::state::{ClusterInfo, Kind, ObjKey};
-    use crate::app::update::{update, Msg};
 
     fn app() -> App {
         let info = ClusterInfo {
@@ -87,7 +117,7 @@ mod tests {
             &Data::default(),
             Msg::Done(Done::Switched(Ok(to))),
         );
-        assert_eq!(effect, crate::app::update::Effect::None);
+        assert_eq!(effect, None);
         assert_eq!(app.cluster.context, "new");
         assert_eq!(app.cluster.server_version, "v1.34");
         assert_eq!(app.namespace.as_deref(), Some("web"));
@@ -103,7 +133,7 @@ mod tests {
     fn a_failed_switch_keeps_everything_and_says_why() {
         let mut app = app();
         let done = Done::Switched(Err("context new: connection refused".into()));
-        update(&mut app, &Data::default(), Msg::Done(done));
+        apply(&mut app, done);
         assert_eq!(app.cluster.context, "old");
         assert_eq!(app.namespace.as_deref(), Some("shop"));
         let flash = app.flash.as_ref().map(|f| (f.text.as_str(), f.error));
@@ -119,7 +149,7 @@ mod tests {
         });
         let key = ObjKey::new("shop", "db");
         let done = Done::SecretKeys(key.clone(), Ok(vec!["password".into()]));
-        update(&mut app, &Data::default(), Msg::Done(done));
+        apply(&mut app, done);
         assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("keep me"));
         assert_eq!(
             app.secret_keys.get(&key),
@@ -129,7 +159,7 @@ mod tests {
             key,
             Err("forbidden: you may not read secret db in shop".into()),
         );
-        update(&mut app, &Data::default(), Msg::Done(done));
+        apply(&mut app, done);
         assert_eq!(app.flash.as_ref().map(|f| f.error), Some(true));
     }
 }

@@ -6,41 +6,9 @@
 use kube::Client;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use super::done::apply;
+pub use super::done::{apply, Done, Switched};
 use super::state::ObjKey;
 use crate::cluster::secrets::{self, SecretChange};
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Done {
-    /// Connected to another context (the run loop has already put the new
-    /// connection in place), or why not.
-    Switched(Result<Switched, String>),
-    /// Results of the write side (plans, applies, permissions, the guard).
-    Write(super::write::WriteDone),
-    SecretKeys(ObjKey, Result<Vec<String>, String>),
-    SecretValue(ObjKey, String, Result<super::reveal::SecretValue, String>),
-    /// A revealed Secret changed (its new version) or was deleted (`None`).
-    SecretChanged(ObjKey, Option<String>),
-}
-
-/// Where a context switch landed: what the state keeps of the connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Switched {
-    pub context: String,
-    pub server_version: String,
-    /// The context's namespace, the new home.
-    pub namespace: String,
-}
-
-impl Switched {
-    pub fn of(conn: &crate::cluster::Connection) -> Self {
-        Switched {
-            context: conn.context.clone(),
-            server_version: conn.server_version.clone(),
-            namespace: conn.namespace.clone(),
-        }
-    }
-}
 
 /// Reads the key names of `key` (a Secret the pod reads whole).
 pub fn fetch_secret_keys(client: Client, key: ObjKey, tx: UnboundedSender<Done>) {

@@ -1,7 +1,6 @@
 //! Application state and the actions that change it, plus the run loop that
 //! merges terminal input, cluster changes and timers.
 
-pub mod action;
 pub mod commands;
 pub mod data;
 pub mod dialogs;

@@ -8,9 +8,9 @@
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
-use super::action::Action;
 use super::state::{App, Mode};
 use super::update::Msg;
+use crate::action::Action;
 
 /// Lines the wheel moves per notch, as most terminals scroll.
 const WHEEL_LINES: usize = 3;

@@ -4,8 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::action::Action;
 use super::commands::{Command, VIEW_ACTIONS};
+use crate::action::Action;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::data::{Data, Item, Visit};
@@ -32,7 +32,7 @@ pub enum Msg {
     /// panel's focused field as one edit, never taken as keys.
     Paste(String),
     /// A background result (a read, a write step, a context switch).
-    Done(super::effects::Done),
+    Done(super::done::Done),
 }
 
 /// What the run loop must do after an update. One per key press, moved
@@ -665,7 +665,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
             return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
         }
         Command::Since => {
-            return match arg.and_then(parse_duration_secs) {
+            return match arg.and_then(crate::model::logs::since::since_secs) {
                 Some(secs) => Effect::Log(LogCmd::Since(secs)),
                 None => {
                     app.flash = Some(Flash {
@@ -799,20 +799,6 @@ fn log_command(app: &mut App, data: &Data, arg: Option<&str>, rest: Vec<&str>) -
     }
 }
 
-/// `30s`, `5m`, `2h`, `1d` → seconds.
-fn parse_duration_secs(s: &str) -> Option<i64> {
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
-
 fn rescope(app: &mut App, ns: Option<String>) -> Effect {
     if ns == app.namespace {
         return Effect::None;
@@ -839,4 +825,37 @@ fn valid_dns_label(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::done::Done;
+    use crate::app::state::ClusterInfo;
+
+    #[test]
+    fn a_result_is_applied_through_update_and_is_not_a_key_press() {
+        let info = ClusterInfo {
+            context: "old".into(),
+            contexts: vec!["old".into()],
+            server_version: "v1.30".into(),
+            readonly: false,
+        };
+        let mut app = App::new(info, Some("shop".into()), "shop".into());
+        app.flash = Some(Flash {
+            text: "keep me".into(),
+            error: false,
+        });
+        let key = ObjKey::new("shop", "db");
+        let done = Done::SecretKeys(key.clone(), Ok(vec!["password".into()]));
+        assert_eq!(
+            update(&mut app, &Data::default(), Msg::Done(done)),
+            Effect::None
+        );
+        assert_eq!(
+            app.secret_keys.get(&key),
+            Some(&Ok(vec!["password".into()]))
+        );
+        assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("keep me"));
+    }
 }

@@ -143,7 +143,8 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
             .await
             .map_err(|e| bad_context(e.to_string()))?;
         if let (Some(cert), Some(key)) = (&credential.client_certificate, &credential.client_key) {
-            use crate::demo::base64::encode;
+            use base64::Engine as _;
+            let encode = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
             config.auth_info.client_certificate_data = Some(encode(cert.as_bytes()));
             config.auth_info.client_key_data =
                 Some(secrecy::SecretString::from(encode(key.expose().as_bytes())));

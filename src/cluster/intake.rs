@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Container, Event, PodSpec, Service};
+use k8s_openapi::api::core::v1::{Event, KeyToPath, PodSpec, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::pod_spec_text::clean_pod_spec;
 use crate::model::sanitize::clean_in_place;
 
 /// kubectl's apply bookkeeping: often the largest annotation, never shown.
@@ -61,82 +62,13 @@ fn needs_cleaning(s: &str) -> bool {
     matches!(crate::model::sanitize::clean(s), std::borrow::Cow::Owned(_))
 }
 
-fn containers(list: &mut [Container]) {
-    for c in list {
-        clean_in_place(&mut c.name);
-        if let Some(i) = c.image.as_mut() {
-            clean_in_place(i);
-        }
-        // The pod detail shows which ConfigMaps and Secrets are read, and how.
-        for e in c.env.iter_mut().flatten() {
-            clean_in_place(&mut e.name);
-            if let Some(from) = e.value_from.as_mut() {
-                if let Some(r) = from.config_map_key_ref.as_mut() {
-                    clean_in_place(&mut r.name);
-                    clean_in_place(&mut r.key);
-                }
-                if let Some(r) = from.secret_key_ref.as_mut() {
-                    clean_in_place(&mut r.name);
-                    clean_in_place(&mut r.key);
-                }
-            }
-        }
-        for ef in c.env_from.iter_mut().flatten() {
-            ef.config_map_ref
-                .iter_mut()
-                .for_each(|r| clean_in_place(&mut r.name));
-            ef.secret_ref
-                .iter_mut()
-                .for_each(|r| clean_in_place(&mut r.name));
-        }
-        for m in c.volume_mounts.iter_mut().flatten() {
-            clean_in_place(&mut m.name);
-            clean_in_place(&mut m.mount_path);
-        }
-    }
-}
-
-fn volumes(spec: &mut PodSpec) {
-    let clean_items = |items: &mut Option<Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
+pub(super) fn pod_spec(spec: &mut PodSpec) {
+    clean_pod_spec!(spec, |items: &mut Option<Vec<KeyToPath>>| {
         for i in items.iter_mut().flatten() {
             clean_in_place(&mut i.key);
             clean_in_place(&mut i.path);
         }
-    };
-    for v in spec.volumes.iter_mut().flatten() {
-        clean_in_place(&mut v.name);
-        if let Some(cm) = v.config_map.as_mut() {
-            clean_in_place(&mut cm.name);
-            clean_items(&mut cm.items);
-        }
-        if let Some(sec) = v.secret.as_mut() {
-            sec.secret_name.iter_mut().for_each(clean_in_place);
-            clean_items(&mut sec.items);
-        }
-        for src in v
-            .projected
-            .iter_mut()
-            .flat_map(|p| p.sources.iter_mut().flatten())
-        {
-            if let Some(cm) = src.config_map.as_mut() {
-                clean_in_place(&mut cm.name);
-                clean_items(&mut cm.items);
-            }
-            if let Some(sec) = src.secret.as_mut() {
-                clean_in_place(&mut sec.name);
-                clean_items(&mut sec.items);
-            }
-        }
-    }
-}
-
-pub(super) fn pod_spec(spec: &mut PodSpec) {
-    containers(&mut spec.containers);
-    containers(spec.init_containers.as_deref_mut().unwrap_or_default());
-    if let Some(n) = spec.node_name.as_mut() {
-        clean_in_place(n);
-    }
-    volumes(spec);
+    });
 }
 
 impl Intake for Deployment {

@@ -10,7 +10,9 @@ use kube::Client;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
-use super::watch::{Changes, Kind, Scope};
+use super::changes::Changes;
+use super::kinds::Kind;
+use super::scope::Scope;
 use crate::model::quantity;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

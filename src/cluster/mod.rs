@@ -1,6 +1,7 @@
 //! Everything that talks to an API server: connecting, watching into caches,
 //! and (later) log streams and mutations. Nothing here draws.
 
+pub mod changes;
 pub mod client;
 mod error_text;
 pub mod event_scope;
@@ -13,6 +14,8 @@ pub mod memory;
 pub mod metrics;
 pub mod ops;
 mod pod_intake;
+mod pod_spec_text;
+pub mod scope;
 pub mod secrets;
 pub mod trim;
 pub mod watch;

@@ -1,12 +1,11 @@
 //! Intake of the slim pod: trim what it should not keep, then sanitize
 //! every string it holds, since any of them may reach the screen.
 
-use crate::model::cached::{
-    Container, ContainerState, ContainerStatus, KeyToPath, Pod, PodSpec, PodStatus,
-};
+use crate::model::cached::{ContainerState, ContainerStatus, KeyToPath, Pod, PodSpec, PodStatus};
 use crate::model::sanitize::clean_in_place;
 
 use super::intake::{meta, Intake};
+use super::pod_spec_text::clean_pod_spec;
 
 impl Intake for Pod {
     fn intake(&mut self) {
@@ -32,66 +31,7 @@ fn clean_items(items: &mut Option<Vec<KeyToPath>>) {
 }
 
 fn pod_spec(spec: &mut PodSpec) {
-    spec.containers
-        .iter_mut()
-        .chain(spec.init_containers.iter_mut().flatten())
-        .for_each(container);
-    clean_opt(&mut spec.node_name);
-    for v in spec.volumes.iter_mut().flatten() {
-        clean_in_place(&mut v.name);
-        if let Some(cm) = v.config_map.as_mut() {
-            clean_in_place(&mut cm.name);
-            clean_items(&mut cm.items);
-        }
-        if let Some(sec) = v.secret.as_mut() {
-            clean_opt(&mut sec.secret_name);
-            clean_items(&mut sec.items);
-        }
-        for src in v
-            .projected
-            .iter_mut()
-            .flat_map(|p| p.sources.iter_mut().flatten())
-        {
-            if let Some(cm) = src.config_map.as_mut() {
-                clean_in_place(&mut cm.name);
-                clean_items(&mut cm.items);
-            }
-            if let Some(sec) = src.secret.as_mut() {
-                clean_in_place(&mut sec.name);
-                clean_items(&mut sec.items);
-            }
-        }
-    }
-}
-
-fn container(c: &mut Container) {
-    clean_in_place(&mut c.name);
-    clean_opt(&mut c.image);
-    for e in c.env.iter_mut().flatten() {
-        clean_in_place(&mut e.name);
-        if let Some(from) = e.value_from.as_mut() {
-            if let Some(r) = from.config_map_key_ref.as_mut() {
-                clean_in_place(&mut r.name);
-                clean_in_place(&mut r.key);
-            }
-            if let Some(r) = from.secret_key_ref.as_mut() {
-                clean_in_place(&mut r.name);
-                clean_in_place(&mut r.key);
-            }
-        }
-    }
-    for ef in c.env_from.iter_mut().flatten() {
-        if let Some(r) = ef.config_map_ref.as_mut() {
-            clean_in_place(&mut r.name);
-        }
-        if let Some(r) = ef.secret_ref.as_mut() {
-            clean_in_place(&mut r.name);
-        }
-    }
-    for m in c.volume_mounts.iter_mut().flatten() {
-        clean_in_place(&mut m.name);
-        clean_in_place(&mut m.mount_path);
-    }
+    clean_pod_spec!(spec, clean_items);
 }
 
 fn pod_status(st: &mut PodStatus) {

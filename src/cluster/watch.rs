@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,9 +15,9 @@ use kube::runtime::watcher::{self, watcher, Event};
 use kube::runtime::WatchStreamExt;
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use super::changes::Changes;
 use super::client::one_line;
 use super::event_scope::{EventScope, Selector};
 use super::intake::Intake;
@@ -26,48 +25,9 @@ use super::kinds::kinds_list;
 pub use super::kinds::Kind;
 use super::logs::backoff::Backoff;
 
-impl Kind {
-    fn bit(self) -> u32 {
-        1 << (self as u32)
-    }
-}
-
-/// Which objects the watchers see.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Namespace(String),
-}
-
-/// "Something of these kinds changed": a bit set plus a wake-up. Marks are
-/// never lost (the set only grows until taken) and never queue up, however
-/// fast the cluster changes.
-#[derive(Default)]
-pub struct Changes {
-    dirty: AtomicU32,
-    notify: Notify,
-}
-
-impl Changes {
-    pub fn mark(&self, kind: Kind) {
-        self.dirty.fetch_or(kind.bit(), Ordering::AcqRel);
-        self.notify.notify_one();
-    }
-
-    /// Takes every pending mark.
-    pub fn take(&self) -> Vec<Kind> {
-        let bits = self.dirty.swap(0, Ordering::AcqRel);
-        Kind::RESOURCES
-            .into_iter()
-            .chain([Kind::Metrics, Kind::Health])
-            .filter(|k| bits & k.bit() != 0)
-            .collect()
-    }
-
-    pub async fn wait(&self) {
-        self.notify.notified().await;
-    }
-}
+// The watchers' vocabulary lives in files of its own so the metrics poller
+// can share it without depending on the watchers; callers meet it here.
+pub use super::scope::Scope;
 
 #[derive(Clone, Debug, Default)]
 pub struct KindHealth {

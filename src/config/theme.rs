@@ -2,6 +2,7 @@
 //! show (truecolor, 256 or 16 colours) and dropped entirely under NO_COLOR.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
@@ -275,43 +276,23 @@ impl Theme {
     }
 }
 
+/// A colour as a theme file writes it: what ratatui's `Color::from_str`
+/// reads (a name, `#rrggbb` or 0-255), plus `default` for the terminal's
+/// own colour, and our wording when it is none of them.
 pub fn parse_color(text: &str) -> Result<Color, String> {
     let t = text.trim();
+    // ratatui would take `#+1+2+3` (each pair parsed as a signed number); a
+    // theme means six hex digits.
     if let Some(hex) = t.strip_prefix('#') {
-        if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            let v = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
-            return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
+        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!("bad colour \"{text}\": expected #rrggbb"));
         }
-        return Err(format!("bad colour \"{text}\": expected #rrggbb"));
     }
-    if let Ok(i) = t.parse::<u8>() {
-        return Ok(Color::Indexed(i));
+    if t.to_ascii_lowercase().replace(['_', '-', ' '], "") == "default" {
+        return Ok(Color::Reset);
     }
-    let named = match t.to_ascii_lowercase().replace(['_', '-', ' '], "").as_str() {
-        "reset" | "default" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" | "grey" => Color::Gray,
-        "darkgray" | "darkgrey" => Color::DarkGray,
-        "lightred" => Color::LightRed,
-        "lightgreen" => Color::LightGreen,
-        "lightyellow" => Color::LightYellow,
-        "lightblue" => Color::LightBlue,
-        "lightmagenta" => Color::LightMagenta,
-        "lightcyan" => Color::LightCyan,
-        "white" => Color::White,
-        _ => {
-            return Err(format!(
-                "bad colour \"{text}\": expected #rrggbb, 0-255 or a colour name"
-            ))
-        }
-    };
-    Ok(named)
+    Color::from_str(t)
+        .map_err(|_| format!("bad colour \"{text}\": expected #rrggbb, 0-255 or a colour name"))
 }
 
 /// The 16 ANSI colours as xterm draws them, for nearest-colour matching.
@@ -432,6 +413,37 @@ mod tests {
         let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [2, 4], "{problems:?}");
         assert_eq!(theme.failed(), Theme::builtin().failed(), "nothing applied");
+    }
+
+    #[test]
+    fn colours_read_by_name_hex_or_index_with_our_wording() {
+        for (text, want) in [
+            ("red", Color::Red),
+            (" Light_Blue ", Color::LightBlue),
+            ("dark-grey", Color::DarkGray),
+            ("grey", Color::Gray),
+            ("default", Color::Reset),
+            ("Reset", Color::Reset),
+            ("white", Color::White),
+            ("#0a0B0c", Color::Rgb(10, 11, 12)),
+            ("208", Color::Indexed(208)),
+        ] {
+            assert_eq!(parse_color(text), Ok(want), "{text:?}");
+        }
+        // ratatui's names for the bright colours read too.
+        assert_eq!(parse_color("bright red"), Ok(Color::LightRed));
+        for bad in ["#12345", "#+1+2+3", "#1234567"] {
+            assert_eq!(
+                parse_color(bad).unwrap_err(),
+                format!("bad colour \"{bad}\": expected #rrggbb")
+            );
+        }
+        for bad in ["mauve", "256", ""] {
+            assert_eq!(
+                parse_color(bad).unwrap_err(),
+                format!("bad colour \"{bad}\": expected #rrggbb, 0-255 or a colour name")
+            );
+        }
     }
 
     #[test]

@@ -252,13 +252,13 @@ mod tests {
         let pod = json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "p", "namespace": "default", "uid": "u1", "resourceVersion": "7"}});
         let by = kubelet("node-1");
+        let recorder = Recorder::default();
         for _ in 0..3 {
             let note = Note::warning(
                 "BackOff",
                 "Back-off restarting failed container c in pod p_default(u1)",
             );
-            reg.events
-                .record(&reg, &pod, &note.on("spec.containers{c}"), &by);
+            recorder.record(&reg, &pod, &note.on("spec.containers{c}"), &by);
         }
         let (events, _) = reg.store.list(&EVENTS, None);
         assert_eq!(events.len(), 1);
@@ -272,8 +272,7 @@ mod tests {
         assert_eq!(ev["type"], "Warning");
         for i in 0..MAX_EVENTS + 5 {
             let message = format!("m{i}");
-            reg.events
-                .record(&reg, &pod, &Note::normal("Pulled", &message), &by);
+            recorder.record(&reg, &pod, &Note::normal("Pulled", &message), &by);
         }
         let (events, _) = reg.store.list(&EVENTS, None);
         assert_eq!(events.len(), MAX_EVENTS);

@@ -8,12 +8,17 @@
 //! and report events. Clients reach
 //! it only through the kubeconfig it writes, exactly like a real cluster.
 //!
-//! Layers, bottom up: `store` (generic objects, resourceVersions, watch
-//! history) -> `registry` (per-kind write rules) -> `server` (HTTP) and
-//! `controllers` (the simulation). Nothing here imports the rest of kockpit.
+//! Layers, bottom up: the vocabulary (`resources`, `meta`, `error`, ...) ->
+//! `store` (generic objects, resourceVersions, watch history) -> `registry`
+//! (per-kind write rules) -> `api` (requests, answers, users, and the
+//! interfaces the server calls) and the simulation (`events`, `usage`,
+//! `controllers`) -> `server` (HTTP), `authz` and `faults`, which import
+//! `api` but not each other -> `serve`, which plugs them together.
+//! tests/layering.rs holds the exact order. Of the rest of kockpit, only the
+//! pure `model` functions are used (the quantity parser).
 
+pub mod api;
 pub mod authz;
-pub mod base64;
 pub mod clock;
 pub mod controllers;
 pub mod error;
@@ -21,6 +26,7 @@ pub mod event_view;
 pub mod events;
 pub mod faults;
 pub mod ids;
+pub mod intstr;
 pub mod kubeconfig;
 pub mod logs;
 pub mod meta;
@@ -29,9 +35,12 @@ pub mod registry;
 pub mod resources;
 pub mod scenarios;
 pub mod selectors;
+pub mod serve;
 pub mod server;
 pub mod store;
 pub mod usage;
+#[cfg(test)]
+mod watch_fault_tests;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -118,9 +127,9 @@ impl DemoCluster {
             shutdown: stopped.clone(),
             bookmark_interval: BOOKMARK_INTERVAL,
             faults: faults.clone(),
-            auth,
+            authorizer: Arc::new(authz::Policy),
         });
-        let server = server::spawn(listener, state);
+        let server = serve::spawn(listener, state, faults.clone(), auth);
         let controllers = sim.spawn(stopped);
         Ok(DemoCluster {
             addr,

@@ -385,8 +385,24 @@ pub static ALL: &[&ResourceDef] = &[
     &NODE_METRICS,
 ];
 
+/// `authorization.k8s.io/v1` "may I?" questions, answered by the policy in
+/// force (see `demo::authz::review`).
+pub static SELF_SUBJECT_ACCESS_REVIEWS: ResourceDef = ResourceDef {
+    group: "authorization.k8s.io",
+    version: "v1",
+    plural: "selfsubjectaccessreviews",
+    singular: "selfsubjectaccessreview",
+    kind: "SelfSubjectAccessReview",
+    namespaced: false,
+    short_names: &[],
+    categories: &[],
+    verbs: &["create"],
+    subresources: &[],
+    tracks_generation: false,
+};
+
 /// Served by a handler of their own, never stored: create-only reviews.
-pub static VIRTUAL: &[&ResourceDef] = &[&crate::demo::authz::review::SELF_SUBJECT_ACCESS_REVIEWS];
+pub static VIRTUAL: &[&ResourceDef] = &[&SELF_SUBJECT_ACCESS_REVIEWS];
 
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
     ALL.iter()

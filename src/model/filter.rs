@@ -39,11 +39,7 @@ impl Filter {
             Some(p) => (true, p),
             None => (false, input),
         };
-        let re = regex::RegexBuilder::new(pattern)
-            .case_insensitive(true)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| format!("bad filter regex: {}", first_line(&e.to_string())))?;
+        let re = super::typed_regex::compile("filter", pattern)?;
         let anchored = pattern.contains('^') || pattern.contains("\\A");
         Ok(Filter::Text {
             re,
@@ -77,16 +73,6 @@ impl Filter {
             Filter::Labels(sel) => sel.matches(labels),
         }
     }
-}
-
-fn first_line(s: &str) -> String {
-    // regex errors are multi-line ASCII art; the last line says what is wrong.
-    s.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
 }
 
 #[cfg(test)]

@@ -4,69 +4,57 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kube::core::{Expression, SelectorExt};
 
-#[derive(Clone, Debug, PartialEq)]
-enum Req {
-    Eq(String, String),
-    NotEq(String, String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    NotExists(String),
-}
-
-/// A parsed selector; all requirements must hold.
+/// A parsed selector; all requirements must hold. The requirements and
+/// their matching are kube's (`kube::core::Selector`); kube has no parser
+/// for the text form, so that is read here.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct Selector(Vec<Req>);
+pub struct Selector(kube::core::Selector);
+
+/// What unlabelled objects are matched against.
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
 
 impl Selector {
     /// Parses `app=web,tier!=db,env in (prod,stage),!canary,track`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut reqs = Vec::new();
+        let mut exprs = Vec::new();
         for part in split_top_level(text) {
             let part = part.trim();
             if part.is_empty() {
                 continue;
             }
-            reqs.push(parse_req(part)?);
+            exprs.push(parse_req(part)?);
         }
-        Ok(Selector(reqs))
+        Ok(Selector(exprs.into_iter().collect()))
     }
 
     /// A Deployment/ReplicaSet selector. An empty selector matches
-    /// everything, as the API server treats it.
+    /// everything, as the API server treats it. Unlike kube's `TryFrom`,
+    /// a malformed expression narrows the match instead of failing.
     pub fn from_label_selector(sel: &LabelSelector) -> Self {
-        let mut reqs: Vec<Req> = sel
+        let labels = sel
             .match_labels
             .iter()
             .flatten()
-            .map(|(k, v)| Req::Eq(k.clone(), v.clone()))
-            .collect();
-        for e in sel.match_expressions.iter().flatten() {
-            let values = e.values.clone().unwrap_or_default();
+            .map(|(k, v)| Expression::Equal(k.clone(), v.clone()));
+        let exprs = sel.match_expressions.iter().flatten().map(|e| {
+            let values = e.values.iter().flatten().cloned().collect();
             let key = e.key.clone();
-            reqs.push(match e.operator.as_str() {
-                "In" => Req::In(key, values),
-                "NotIn" => Req::NotIn(key, values),
-                "Exists" => Req::Exists(key),
+            match e.operator.as_str() {
+                "In" => Expression::In(key, values),
+                "NotIn" => Expression::NotIn(key, values),
+                "Exists" => Expression::Exists(key),
+                "DoesNotExist" => Expression::DoesNotExist(key),
                 // An unknown operator must not widen the match.
-                "DoesNotExist" => Req::NotExists(key),
-                _ => Req::In(key, Vec::new()),
-            });
-        }
-        Selector(reqs)
+                _ => Expression::In(key, Default::default()),
+            }
+        });
+        Selector(labels.chain(exprs).collect())
     }
 
     pub fn matches(&self, labels: Option<&BTreeMap<String, String>>) -> bool {
-        let get = |k: &str| labels.and_then(|l| l.get(k));
-        self.0.iter().all(|r| match r {
-            Req::Eq(k, v) => get(k) == Some(v),
-            Req::NotEq(k, v) => get(k) != Some(v),
-            Req::In(k, vs) => get(k).is_some_and(|x| vs.contains(x)),
-            Req::NotIn(k, vs) => get(k).is_none_or(|x| !vs.contains(x)),
-            Req::Exists(k) => get(k).is_some(),
-            Req::NotExists(k) => get(k).is_none(),
-        })
+        self.0.matches(labels.unwrap_or(&NO_LABELS))
     }
 }
 
@@ -88,19 +76,21 @@ fn split_top_level(text: &str) -> Vec<&str> {
     parts
 }
 
-fn parse_req(part: &str) -> Result<Req, String> {
+fn parse_req(part: &str) -> Result<Expression, String> {
     let bad = || format!("bad label selector \"{part}\"");
     if let Some(key) = part.strip_prefix('!') {
-        return Ok(Req::NotExists(valid_key(key.trim()).ok_or_else(bad)?));
+        return Ok(Expression::DoesNotExist(
+            valid_key(key.trim()).ok_or_else(bad)?,
+        ));
     }
     for (op, ctor) in [("!=", 0u8), ("==", 1), ("=", 1)] {
         if let Some((k, v)) = part.split_once(op) {
             let k = valid_key(k.trim()).ok_or_else(bad)?;
             let v = v.trim().to_string();
             return Ok(if ctor == 0 {
-                Req::NotEq(k, v)
+                Expression::NotEqual(k, v)
             } else {
-                Req::Eq(k, v)
+                Expression::Equal(k, v)
             });
         }
     }
@@ -118,13 +108,13 @@ fn parse_req(part: &str) -> Result<Req, String> {
                 .filter(|v| !v.is_empty())
                 .collect();
             return Ok(if neg {
-                Req::NotIn(k, values)
+                Expression::NotIn(k, values)
             } else {
-                Req::In(k, values)
+                Expression::In(k, values)
             });
         }
     }
-    Ok(Req::Exists(valid_key(part).ok_or_else(bad)?))
+    Ok(Expression::Exists(valid_key(part).ok_or_else(bad)?))
 }
 
 fn valid_key(k: &str) -> Option<String> {
@@ -187,5 +177,23 @@ mod tests {
         let s = Selector::from_label_selector(&sel);
         assert!(s.matches(Some(&labels(&[("app", "web"), ("slot", "blue")]))));
         assert!(!s.matches(Some(&labels(&[("app", "web"), ("slot", "green")]))));
+    }
+
+    #[test]
+    fn malformed_expressions_narrow_the_match() {
+        let l = labels(&[("app", "web"), ("slot", "blue")]);
+        for expr in [
+            serde_json::json!({"key": "slot", "operator": "Sideways", "values": ["blue"]}),
+            serde_json::json!({"key": "slot", "operator": "In"}),
+        ] {
+            let sel: LabelSelector =
+                serde_json::from_value(serde_json::json!({"matchExpressions": [expr]})).unwrap();
+            assert!(
+                !Selector::from_label_selector(&sel).matches(Some(&l)),
+                "{expr}"
+            );
+        }
+        let none: LabelSelector = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert!(Selector::from_label_selector(&none).matches(None));
     }
 }

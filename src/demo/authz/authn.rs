@@ -9,16 +9,11 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::demo::api::status;
+use crate::demo::api::user::User;
 use crate::demo::error::ApiError;
-use crate::demo::server::{status, ServerState};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
-    pub name: String,
-    pub groups: Vec<String>,
-    pub admin: bool,
-}
-
+/// The demo's two users.
 impl User {
     pub fn admin() -> User {
         User {
@@ -134,16 +129,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Resolves the user and stores it in the request's extensions.
-pub async fn layer(
-    State(state): State<Arc<ServerState>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn layer(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) -> Response {
     // Resolved before any await: a borrow of the request held across one
     // would make the future !Send.
     let acting = {
         let text = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-        state.auth.acting_user(
+        auth.acting_user(
             text(header::AUTHORIZATION.as_str()),
             text("impersonate-user"),
         )

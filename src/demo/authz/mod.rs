@@ -1,19 +1,17 @@
 //! Who is asking, and may they: bearer-token authentication for the demo
-//! kubeconfig's restricted user, one policy function that both the request
-//! handler (403s) and `SelfSubjectAccessReview` answer from, so the two can
-//! never disagree.
+//! kubeconfig's restricted user, and the one policy ([`Policy`], the
+//! server's `Authorizer`) that both the request handler (403s) and
+//! `SelfSubjectAccessReview` answer from, so the two can never disagree.
 //!
 //! Requests without credentials are the demo's administrator, as before:
 //! the server listens on loopback only. A wrong token is a 401, as on a
 //! real API server.
 
 pub mod authn;
-pub mod gate;
 pub mod policy;
-pub mod review;
 
-pub use authn::{Auth, User};
-pub use policy::{decide, request_verb, Attributes, Decision};
+pub use authn::Auth;
+pub use policy::Policy;
 
 /// The restricted user, its kubeconfig context and its home namespace.
 pub const RESTRICTED_USER: &str = "demo-restricted";

@@ -3,32 +3,9 @@
 //! cluster-wide), changes nothing in the protected namespace, and may create
 //! access reviews about itself like every authenticated user.
 
-use axum::http::Method;
-use serde_json::json;
-
-use super::{User, PROTECTED_NAMESPACE};
-use crate::demo::error::ApiError;
-
-/// What a request wants to do, as the API server's request-info resolver
-/// sees it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Attributes {
-    pub verb: String,
-    pub group: String,
-    pub resource: String,
-    pub subresource: String,
-    /// Empty for cluster scope.
-    pub namespace: String,
-    /// Empty for a collection.
-    pub name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub allowed: bool,
-    /// Why, phrased like RBAC's reasons.
-    pub reason: String,
-}
+use super::PROTECTED_NAMESPACE;
+use crate::demo::api::access::{Attributes, Authorizer, Decision};
+use crate::demo::api::user::User;
 
 const READ: &[&str] = &["get", "list", "watch"];
 const CHANGE_DENIED_IN_PROTECTED: &[&str] = &["patch", "update", "delete", "deletecollection"];
@@ -90,81 +67,23 @@ pub fn decide_path(user: &User, verb: &str, path: &str) -> Decision {
     }
 }
 
-/// The verb of a resource request.
-pub fn request_verb(method: &Method, named: bool, watch: bool) -> &'static str {
-    match *method {
-        Method::GET | Method::HEAD if watch => "watch",
-        Method::GET | Method::HEAD if named => "get",
-        Method::GET | Method::HEAD => "list",
-        Method::POST => "create",
-        Method::PUT => "update",
-        Method::PATCH => "patch",
-        Method::DELETE if named => "delete",
-        Method::DELETE => "deletecollection",
-        _ => "unknown",
-    }
-}
+/// The demo's authorizer: [`decide`] and [`decide_path`].
+pub struct Policy;
 
-/// Checks a request; the 403 carries the API server's exact wording.
-pub fn authorize(user: &User, a: &Attributes) -> Result<(), ApiError> {
-    if decide(user, a).allowed {
-        Ok(())
-    } else {
-        Err(forbidden(user, a))
+impl Authorizer for Policy {
+    fn decide(&self, user: &User, a: &Attributes) -> Decision {
+        decide(user, a)
     }
-}
 
-pub fn forbidden(user: &User, a: &Attributes) -> ApiError {
-    let resource = if a.subresource.is_empty() {
-        a.resource.clone()
-    } else {
-        format!("{}/{}", a.resource, a.subresource)
-    };
-    let scope = if a.namespace.is_empty() {
-        "at the cluster scope".to_string()
-    } else {
-        format!("in the namespace \"{}\"", a.namespace)
-    };
-    let why = format!(
-        "User \"{}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}",
-        user.name, a.verb, a.group
-    );
-    let qualified = if a.group.is_empty() {
-        a.resource.clone()
-    } else {
-        format!("{}.{}", a.resource, a.group)
-    };
-    let message = if a.name.is_empty() {
-        format!("{qualified} is forbidden: {why}")
-    } else {
-        format!("{qualified} \"{}\" is forbidden: {why}", a.name)
-    };
-    let mut details = json!({"group": a.group, "kind": a.resource});
-    if !a.name.is_empty() {
-        details["name"] = json!(a.name);
-    }
-    ApiError {
-        code: 403,
-        reason: "Forbidden",
-        message,
-        details: Some(details),
+    fn decide_path(&self, user: &User, verb: &str, path: &str) -> Decision {
+        decide_path(user, verb, path)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn attrs(verb: &str, group: &str, resource: &str, ns: &str, name: &str) -> Attributes {
-        Attributes {
-            verb: verb.into(),
-            group: group.into(),
-            resource: resource.into(),
-            namespace: ns.into(),
-            name: name.into(),
-            ..Attributes::default()
-        }
-    }
+    use crate::demo::api::access::attrs;
 
     #[test]
     fn the_restricted_user_reads_everywhere_but_changes_nothing_in_shop() {
@@ -213,48 +132,76 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_messages_match_the_api_server() {
-        let u = User::restricted();
-        let e = forbidden(&u, &attrs("patch", "apps", "deployments", "shop", "x"));
-        assert_eq!(
-            e.message,
-            "deployments.apps \"x\" is forbidden: User \"demo-restricted\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"shop\""
-        );
-        let s = e.to_status();
-        assert_eq!(
-            (s["code"].as_u64(), s["reason"].as_str()),
-            (Some(403), Some("Forbidden"))
-        );
-        assert_eq!(
-            s["details"],
-            json!({"name": "x", "group": "apps", "kind": "deployments"})
-        );
-        let e = forbidden(&u, &attrs("list", "", "namespaces", "", ""));
-        assert_eq!(
-            e.message,
-            "namespaces is forbidden: User \"demo-restricted\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope"
-        );
-    }
-
-    #[test]
-    fn verbs_follow_the_request_info_resolver() {
-        assert_eq!(request_verb(&Method::GET, false, true), "watch");
-        assert_eq!(request_verb(&Method::GET, true, true), "watch");
-        assert_eq!(request_verb(&Method::GET, true, false), "get");
-        assert_eq!(request_verb(&Method::GET, false, false), "list");
-        assert_eq!(
-            request_verb(&Method::DELETE, false, false),
-            "deletecollection"
-        );
-        assert_eq!(request_verb(&Method::PATCH, true, false), "patch");
-    }
-
-    #[test]
     fn discovery_is_public() {
         let u = User::restricted();
         assert!(decide_path(&u, "get", "/apis").allowed);
         assert!(decide_path(&u, "get", "/version").allowed);
         assert!(!decide_path(&u, "get", "/metrics").allowed);
         assert!(!decide_path(&u, "post", "/apis").allowed);
+    }
+
+    /// SelfSubjectAccessReviews, answered by this policy.
+    mod reviews {
+        use axum::http::Method;
+        use serde_json::json;
+
+        use super::super::Policy;
+        use crate::demo::api::review::{review, serve};
+        use crate::demo::api::user::User;
+
+        fn ask(user: &User, verb: &str, resource: &str, group: &str, ns: &str) -> bool {
+            let body = json!({
+                "kind": "SelfSubjectAccessReview",
+                "apiVersion": "authorization.k8s.io/v1",
+                "spec": {"resourceAttributes": {"verb": verb, "resource": resource, "group": group, "namespace": ns}},
+            });
+            let out = review(&Policy, user, &body).unwrap();
+            assert_eq!(out["kind"], "SelfSubjectAccessReview");
+            assert_eq!(out["spec"], body["spec"]);
+            out["status"]["allowed"].as_bool().unwrap()
+        }
+
+        #[test]
+        fn answers_from_the_policy() {
+            let r = User::restricted();
+            assert!(!ask(&r, "patch", "deployments", "apps", "shop"));
+            assert!(ask(&r, "patch", "deployments", "apps", "default"));
+            assert!(ask(&r, "list", "pods", "", "shop"));
+            assert!(!ask(&r, "list", "namespaces", "", ""));
+            assert!(ask(&User::admin(), "list", "namespaces", "", ""));
+        }
+
+        #[test]
+        fn exactly_one_kind_of_attributes() {
+            let u = User::restricted();
+            let e = review(&Policy, &u, &json!({"spec": {}})).unwrap_err();
+            assert_eq!(e.code, 422);
+            let both = json!({"spec": {"resourceAttributes": {}, "nonResourceAttributes": {}}});
+            assert_eq!(review(&Policy, &u, &both).unwrap_err().code, 422);
+            let path =
+                json!({"spec": {"nonResourceAttributes": {"verb": "get", "path": "/version"}}});
+            assert_eq!(
+                review(&Policy, &u, &path).unwrap()["status"]["allowed"],
+                true
+            );
+            assert_eq!(
+                review(&Policy, &u, &json!({"kind": "Pod"}))
+                    .unwrap_err()
+                    .code,
+                400
+            );
+        }
+
+        #[test]
+        fn only_create() {
+            let u = User::admin();
+            let e = serve(&Policy, &u, &Method::GET, false, || Ok(json!({}))).unwrap_err();
+            assert_eq!(e.code, 405);
+            let ok = serve(&Policy, &u, &Method::POST, false, || {
+                Ok(json!({"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}}))
+            })
+            .unwrap();
+            assert_eq!(ok.status(), 201);
+        }
     }
 }

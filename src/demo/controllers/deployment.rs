@@ -13,7 +13,7 @@ use super::rollout::{self, Proportion, RsCounts};
 use super::Pass;
 use crate::demo::clock::{parse_time, Clock};
 use crate::demo::error::ApiError;
-use crate::demo::events::{self, Note};
+use crate::demo::events::{self, Note, Recorder};
 use crate::demo::ids;
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Part, Registry};
@@ -100,7 +100,7 @@ fn annotation_i64(obj: &Value, key: &str) -> Option<i64> {
     meta::str_at(obj, &["metadata", "annotations", key]).and_then(|s| s.parse().ok())
 }
 
-pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
+pub fn sync_all(reg: &Registry, clock: &Clock, events: &Recorder) -> Pass {
     let (deployments, _) = reg.store.list(&DEPLOYMENTS, None);
     let (all_rs, _) = reg.store.list(&REPLICASETS, None);
     let mut pass = Pass::default();
@@ -120,7 +120,7 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
             };
             created(a).cmp(&created(b)).then(a.name.cmp(&b.name))
         });
-        let mut sync = Sync::new(reg, clock, d);
+        let mut sync = Sync::new(reg, clock, events, d);
         sync.run(owned);
         pass.merge(sync.pass);
     }
@@ -130,6 +130,7 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
 struct Sync<'a> {
     reg: &'a Registry,
     clock: &'a Clock,
+    events: &'a Recorder,
     d: &'a Value,
     ns: String,
     name: String,
@@ -144,7 +145,7 @@ struct Sync<'a> {
 }
 
 impl<'a> Sync<'a> {
-    fn new(reg: &'a Registry, clock: &'a Clock, d: &'a Value) -> Self {
+    fn new(reg: &'a Registry, clock: &'a Clock, events: &'a Recorder, d: &'a Value) -> Self {
         let replicas = meta::i64_at(d, &["spec", "replicas"]).unwrap_or(1);
         let rolling = meta::str_at(d, &["spec", "strategy", "type"]) != Some("Recreate");
         let ru = meta::at(d, &["spec", "strategy", "rollingUpdate"]);
@@ -165,6 +166,7 @@ impl<'a> Sync<'a> {
         Sync {
             reg,
             clock,
+            events,
             d,
             ns: meta::namespace(d).to_string(),
             name: meta::name(d).to_string(),
@@ -412,7 +414,7 @@ impl<'a> Sync<'a> {
                 self.pass.changed = true;
                 if replicas > 0 {
                     let message = format!("Scaled up replica set {rs_name} from 0 to {replicas}");
-                    self.reg.events.record(
+                    self.events.record(
                         self.reg,
                         self.d,
                         &Note::normal("ScalingReplicaSet", &message),
@@ -478,7 +480,7 @@ impl<'a> Sync<'a> {
                     "Scaled {direction} replica set {} from {} to {size}",
                     rs.name, rs.desired
                 );
-                self.reg.events.record(
+                self.events.record(
                     self.reg,
                     self.d,
                     &Note::normal("ScalingReplicaSet", &message),

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::clock::Clock;
+use super::events::Recorder;
 use super::registry::Registry;
 
 /// What one controller pass did.
@@ -55,6 +56,10 @@ impl Pass {
 pub struct Sim {
     registry: Arc<Registry>,
     clock: Arc<Clock>,
+    /// One recorder for every controller, as the controller manager shares
+    /// one broadcaster: repeats aggregate and the event count stays bounded
+    /// across all of them.
+    events: Recorder,
     kubelet: pod::Kubelet,
     autoscaler: hpa::Autoscaler,
 }
@@ -64,19 +69,26 @@ impl Sim {
         Sim {
             registry,
             clock,
+            events: Recorder::default(),
             kubelet: pod::Kubelet::default(),
             autoscaler: hpa::Autoscaler::default(),
         }
     }
 
+    /// The recorder the controllers report through.
+    pub fn events(&self) -> &Recorder {
+        &self.events
+    }
+
     fn pass(&mut self) -> Pass {
         let mut pass = Pass::default();
         pass.merge(gc::sync(&self.registry));
-        pass.merge(deployment::sync_all(&self.registry, &self.clock));
-        pass.merge(replicaset::sync_all(&self.registry, &self.clock));
-        pass.merge(statefulset::sync_all(&self.registry));
-        pass.merge(self.kubelet.sync(&self.registry, &self.clock));
-        pass.merge(self.autoscaler.sync(&self.registry, &self.clock));
+        let (reg, clock, events) = (&self.registry, &self.clock, &self.events);
+        pass.merge(deployment::sync_all(reg, clock, events));
+        pass.merge(replicaset::sync_all(reg, clock, events));
+        pass.merge(statefulset::sync_all(reg));
+        pass.merge(self.kubelet.sync(reg, clock, events));
+        pass.merge(self.autoscaler.sync(reg, clock, events));
         pass.merge(endpointslice::sync_all(&self.registry));
         pass.merge(rootca::sync(&self.registry));
         pass

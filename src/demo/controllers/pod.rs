@@ -13,7 +13,7 @@ use super::config_refs;
 use super::container::{self, FailureTimings, Fingerprint, Mode, Situation, Step, StepContext};
 use super::Pass;
 use crate::demo::clock::Clock;
-use crate::demo::events::{self, Note};
+use crate::demo::events::{self, Note, Recorder};
 use crate::demo::ids;
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Part, Registry};
@@ -140,7 +140,7 @@ struct DueStep {
 }
 
 impl Kubelet {
-    pub fn sync(&mut self, reg: &Registry, clock: &Clock) -> Pass {
+    pub fn sync(&mut self, reg: &Registry, clock: &Clock, events: &Recorder) -> Pass {
         let mut pass = Pass::default();
         let (pods, _) = reg.store.list(&PODS, None);
         let now = Instant::now();
@@ -157,7 +157,7 @@ impl Kubelet {
             });
             if memo.stage != st {
                 if st == Stage::Terminating {
-                    killing(reg, pod);
+                    killing(events, reg, pod);
                 }
                 memo.stage = st;
                 memo.since = now;
@@ -170,7 +170,7 @@ impl Kubelet {
                     let config = |c: &Value| config_refs::missing(&reg.store, ns, c);
                     let due =
                         container_steps(memo, pod, &self.timings, clock, (now, &mut pass), &config);
-                    if !due.is_empty() && self.run_containers(reg, clock, pod, &due) {
+                    if !due.is_empty() && self.run_containers(reg, clock, events, pod, &due) {
                         pass.changed = true;
                     }
                     continue;
@@ -187,7 +187,7 @@ impl Kubelet {
                 pass.due(due);
                 continue;
             }
-            if self.advance(reg, clock, pod, st) {
+            if self.advance(reg, clock, events, pod, st) {
                 pass.changed = true;
             }
         }
@@ -201,6 +201,7 @@ impl Kubelet {
         &mut self,
         reg: &Registry,
         clock: &Clock,
+        events: &Recorder,
         pod: &Value,
         due: &[DueStep],
     ) -> bool {
@@ -265,7 +266,7 @@ impl Kubelet {
         match result {
             Ok(p) => {
                 for d in due {
-                    container_events(reg, &p, pod, d);
+                    container_events(events, reg, &p, pod, d);
                 }
                 true
             }
@@ -273,7 +274,14 @@ impl Kubelet {
         }
     }
 
-    fn advance(&mut self, reg: &Registry, clock: &Clock, pod: &Value, st: Stage) -> bool {
+    fn advance(
+        &mut self,
+        reg: &Registry,
+        clock: &Clock,
+        events: &Recorder,
+        pod: &Value,
+        st: Stage,
+    ) -> bool {
         let ns = meta::namespace(pod);
         let name = meta::name(pod);
         let now = clock.now_string();
@@ -294,7 +302,7 @@ impl Kubelet {
                 });
                 if let Ok(p) = &bound {
                     let message = format!("Successfully assigned {ns}/{name} to {node}");
-                    reg.events.record(
+                    events.record(
                         reg,
                         p,
                         &Note::normal("Scheduled", &message),
@@ -491,7 +499,7 @@ fn container_steps(
 
 /// The kubelet's events for a container step; `before` is the pod as it
 /// was (the state the step left), `pod` as it is now.
-fn container_events(reg: &Registry, pod: &Value, before: &Value, d: &DueStep) {
+fn container_events(events: &Recorder, reg: &Registry, pod: &Value, before: &Value, d: &DueStep) {
     let Some(c) = container_statuses(pod).get(d.index) else {
         return;
     };
@@ -503,7 +511,7 @@ fn container_events(reg: &Registry, pod: &Value, before: &Value, d: &DueStep) {
     let node = meta::str_at(pod, &["spec", "nodeName"]).unwrap_or("");
     let field = format!("spec.containers{{{name}}}");
     let by = events::kubelet(node);
-    let emit = |note: Note| reg.events.record(reg, pod, &note.on(&field), &by);
+    let emit = |note: Note| events.record(reg, pod, &note.on(&field), &by);
     let pulling = format!("Pulling image \"{image}\"");
     match d.step {
         Step::Start => {
@@ -587,7 +595,7 @@ fn pulled_message(image: &str) -> String {
 }
 
 /// `Killing` for each running container of a pod that is being deleted.
-fn killing(reg: &Registry, pod: &Value) {
+fn killing(events: &Recorder, reg: &Registry, pod: &Value) {
     let node = meta::str_at(pod, &["spec", "nodeName"]).unwrap_or("");
     if node.is_empty() {
         return;
@@ -600,8 +608,7 @@ fn killing(reg: &Registry, pod: &Value) {
         let name = c.get("name").and_then(Value::as_str).unwrap_or("");
         let field = format!("spec.containers{{{name}}}");
         let message = format!("Stopping container {name}");
-        reg.events
-            .record(reg, pod, &Note::normal("Killing", &message).on(&field), &by);
+        events.record(reg, pod, &Note::normal("Killing", &message).on(&field), &by);
     }
 }
 

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::Pass;
 use crate::demo::clock::{parse_time, Clock};
-use crate::demo::events::{self, Note};
+use crate::demo::events::{self, Note, Recorder};
 use crate::demo::meta;
 use crate::demo::registry::{DeleteOptions, Part, Registry};
 use crate::demo::resources::{PODS, REPLICASETS};
@@ -110,7 +110,7 @@ fn pod_from_template(rs: &Value) -> Value {
     })
 }
 
-pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
+pub fn sync_all(reg: &Registry, clock: &Clock, events: &Recorder) -> Pass {
     let (all_rs, _) = reg.store.list(&REPLICASETS, None);
     let (all_pods, _) = reg.store.list(&PODS, None);
     let mut pass = Pass::default();
@@ -138,7 +138,7 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
                 if let Ok(pod) = reg.create_internal(&PODS, pod_from_template(rs)) {
                     pass.changed = true;
                     let message = format!("Created pod: {}", meta::name(&pod));
-                    reg.events.record(
+                    events.record(
                         reg,
                         rs,
                         &Note::normal("SuccessfulCreate", &message),
@@ -156,7 +156,7 @@ pub fn sync_all(reg: &Registry, clock: &Clock) -> Pass {
                     pass.changed = true;
                     deleted.push(meta::name(pod));
                     let message = format!("Deleted pod: {}", meta::name(pod));
-                    reg.events.record(
+                    events.record(
                         reg,
                         rs,
                         &Note::normal("SuccessfulDelete", &message),

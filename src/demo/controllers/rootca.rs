@@ -3,10 +3,11 @@
 //! cluster's CA bundle, which the service-account volume of every pod
 //! mounts; an edited or deleted one is put back.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::json;
 
 use super::Pass;
-use crate::demo::base64;
 use crate::demo::meta;
 use crate::demo::registry::{Part, Registry};
 use crate::demo::resources::{CONFIGMAPS, NAMESPACES};
@@ -24,7 +25,7 @@ pub fn bundle() -> String {
             (state >> 16) as u8
         })
         .collect();
-    let body = base64::encode(&bytes);
+    let body = STANDARD.encode(&bytes);
     let lines: Vec<&str> = body
         .as_bytes()
         .chunks(64)

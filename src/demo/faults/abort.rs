@@ -4,9 +4,11 @@ use std::convert::Infallible;
 use std::io;
 
 use axum::body::Bytes;
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
 use super::Faults;
+use crate::demo::api::stream_faults::StreamFaults;
 
 impl Faults {
     /// Passes `body` through until [`Faults::close_streams`]; then ends it
@@ -35,6 +37,23 @@ impl Faults {
                 }
             },
         )
+    }
+}
+
+impl StreamFaults for Faults {
+    fn abortable(
+        &self,
+        body: BoxStream<'static, Result<Bytes, Infallible>>,
+    ) -> BoxStream<'static, Result<Bytes, io::Error>> {
+        Faults::abortable(self, body).boxed()
+    }
+
+    fn take_gone(&self) -> bool {
+        Faults::take_gone(self)
+    }
+
+    fn bookmarks_off(&self) -> bool {
+        Faults::bookmarks_off(self)
     }
 }
 

@@ -7,21 +7,24 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
 
-use super::FaultSpec;
+use super::{FaultSpec, Faults};
+use crate::demo::api::status;
 use crate::demo::error::ApiError;
-use crate::demo::server::{status, ServerState};
 
 pub const PREFIX: &str = "/_demo/";
 pub const PATH: &str = "/_demo/faults";
 
-pub async fn handle(
-    State(state): State<Arc<ServerState>>,
-    method: Method,
-    body: Bytes,
-) -> Response {
+/// The endpoint, to merge into the served routes.
+pub fn router(faults: Arc<Faults>) -> Router {
+    Router::new().route(PATH, any(handle)).with_state(faults)
+}
+
+async fn handle(State(faults): State<Arc<Faults>>, method: Method, body: Bytes) -> Response {
     match method {
-        Method::GET => status::json(200, &state.faults.snapshot()),
+        Method::GET => status::json(200, &faults.snapshot()),
         Method::POST => {
             let spec: FaultSpec = match serde_json::from_slice(&body) {
                 Ok(s) => s,
@@ -31,7 +34,7 @@ pub async fn handle(
                     )))
                 }
             };
-            match state.faults.apply(&spec) {
+            match faults.apply(&spec) {
                 Ok(now) => status::json(200, &now),
                 Err(e) => status::error(&ApiError::bad_request(e)),
             }

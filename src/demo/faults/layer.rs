@@ -7,17 +7,18 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::Faults;
+use crate::demo::api::status;
 use crate::demo::error::ApiError;
-use crate::demo::server::{status, ServerState};
 
-pub async fn layer(State(state): State<Arc<ServerState>>, req: Request, next: Next) -> Response {
+pub async fn layer(State(faults): State<Arc<Faults>>, req: Request, next: Next) -> Response {
     // The admin endpoint stays reachable whatever is injected, so a test
     // can always switch the faults off again.
     if req.uri().path().starts_with(super::admin::PREFIX) {
         return next.run(req).await;
     }
     let read = req.method() == axum::http::Method::GET;
-    let (delay, error) = state.faults.next_request(read);
+    let (delay, error) = faults.next_request(read);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -4,18 +4,18 @@
 //!
 //! Controlled at runtime through `POST /_demo/faults` (see `admin`), a path
 //! no Kubernetes client ever calls, or in-process through [`Faults`].
-//! Hooks in the server are deliberately small: a middleware (`layer`) for
-//! delays and 5xx answers, [`Faults::abortable`] around every streamed body,
-//! [`Faults::take_gone`] and [`Faults::bookmarks_off`] in the watch loop,
-//! and `restart::serve` as the listener loop.
+//! Hooks in the server are deliberately small, and the server knows them only
+//! as `demo::api::stream_faults::StreamFaults`: [`Faults::abortable`] around
+//! every streamed body, [`Faults::take_gone`] and [`Faults::bookmarks_off`]
+//! in the watch loop. `demo::serve` wraps the routes in the middleware
+//! (`layer`) for delays and 5xx answers and runs them in `restart::serve`,
+//! the listener loop.
 
 pub mod abort;
 pub mod admin;
 pub mod layer;
 pub mod restart;
 pub mod spec;
-#[cfg(test)]
-mod watch_tests;
 
 use std::sync::Mutex;
 use std::time::Duration;

@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 
 use super::clock::{format_time, Clock};
 use super::error::ApiError;
-use super::events::Recorder;
 use super::ids;
 use super::meta;
 use super::patch::{self, PatchType};
@@ -64,7 +63,6 @@ pub enum Deleted {
 pub struct Registry {
     pub store: Arc<Store>,
     pub clock: Arc<Clock>,
-    pub events: Recorder,
 }
 
 fn check_type(res: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
@@ -162,11 +160,7 @@ fn same_ignoring_version(a: &Value, b: &Value) -> bool {
 
 impl Registry {
     pub fn new(store: Arc<Store>, clock: Arc<Clock>) -> Self {
-        Registry {
-            store,
-            clock,
-            events: Recorder::default(),
-        }
+        Registry { store, clock }
     }
 
     pub fn get(

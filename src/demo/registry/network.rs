@@ -7,10 +7,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::{alphabet, DecodeError, Engine};
 use serde_json::{json, Value};
 
 use super::Registry;
-use crate::demo::base64;
 use crate::demo::error::{ApiError, FieldCause};
 use crate::demo::ids;
 use crate::demo::meta;
@@ -428,6 +429,31 @@ fn check_keys(obj: &Value, field: &str, causes: &mut Vec<FieldCause>) {
     }
 }
 
+/// Go's `base64.StdEncoding`, which its JSON decoding uses for `[]byte`:
+/// padded, and lenient about the unused bits of the last symbol.
+const GO_STD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
+
+/// Where Go's decoder stops on `text` (`illegal base64 data at input byte
+/// N`): the first byte that cannot be base64, or the start of an incomplete
+/// last group.
+fn illegal_base64_at(text: &str) -> Option<usize> {
+    if !text.len().is_multiple_of(4) {
+        return Some(text.len() / 4 * 4);
+    }
+    match GO_STD.decode(text) {
+        Ok(_) => None,
+        Err(DecodeError::InvalidByte(at, _)) => Some(at),
+        Err(DecodeError::InvalidLastSymbol { offset, .. }) => Some(offset),
+        // The length is a multiple of four, so the last group is complete.
+        Err(DecodeError::InvalidLength(_) | DecodeError::InvalidPadding) => {
+            Some(text.len().saturating_sub(4))
+        }
+    }
+}
+
 /// A `[]byte` map must hold base64 strings; Go's JSON decoding refuses
 /// anything else before validation runs.
 fn check_base64(res: &ResourceDef, obj: &Value, field: &str) -> Result<(), ApiError> {
@@ -436,7 +462,7 @@ fn check_base64(res: &ResourceDef, obj: &Value, field: &str) -> Result<(), ApiEr
     };
     for v in m.values() {
         let bad = match v.as_str() {
-            Some(s) => base64::decode(s).err(),
+            Some(s) => illegal_base64_at(s),
             None => Some(0),
         };
         if let Some(at) = bad {
@@ -497,7 +523,7 @@ fn fold_string_data(res: &ResourceDef, secret: &mut Value) -> Result<(), ApiErro
                 kind = res.kind
             )));
         };
-        meta::obj_mut(secret, &["data"]).insert(k, json!(base64::encode(text.as_bytes())));
+        meta::obj_mut(secret, &["data"]).insert(k, json!(STANDARD.encode(text.as_bytes())));
     }
     Ok(())
 }
@@ -658,6 +684,37 @@ mod tests {
             err.message,
             "Service \"x\" is invalid: spec.ports: Required value"
         );
+    }
+
+    #[test]
+    fn base64_is_gos_standard_encoding() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, coded) in cases {
+            assert_eq!(STANDARD.encode(plain.as_bytes()), coded);
+            assert_eq!(GO_STD.decode(coded).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(
+            GO_STD.decode(STANDARD.encode([0, 255, 128, 7])).unwrap(),
+            [0, 255, 128, 7]
+        );
+    }
+
+    #[test]
+    fn base64_errors_name_the_first_bad_byte() {
+        assert_eq!(illegal_base64_at("Zm9v!mFy"), Some(4));
+        assert_eq!(illegal_base64_at("Zm9"), Some(0));
+        assert_eq!(illegal_base64_at("Zg==Zm9v"), Some(2));
+        // Go reads left to right: a bad byte before a misplaced `=` wins.
+        assert_eq!(illegal_base64_at("A!A=AAAA"), Some(1));
+        assert_eq!(illegal_base64_at("Zm9vYmFy"), None);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::demo::controllers::rollout::int_or_percent;
 use crate::demo::error::{ApiError, FieldCause};
+use crate::demo::intstr::int_or_percent;
 use crate::demo::meta;
 use crate::demo::resources::ResourceDef;
 use crate::demo::selectors::LabelSelector;

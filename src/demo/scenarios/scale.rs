@@ -201,7 +201,7 @@ pub fn seed_running(
             .create_internal(&DEPLOYMENTS, super::deployment(d))
             .map_err(|e| anyhow::anyhow!("seeding deployment {}/{}: {e}", d.namespace, d.name))?;
     }
-    deployment::sync_all(registry, clock);
+    deployment::sync_all(registry, clock, sim.events());
     let nodes = worker_nodes(registry);
     anyhow::ensure!(!nodes.is_empty(), "the scale scenario needs a worker node");
     // Pods as old as their deployment (the ReplicaSets were all made now).

@@ -14,7 +14,8 @@ use axum::response::Response;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::{routes, status, ServerState};
+use super::{routes, ServerState};
+use crate::demo::api::status;
 use crate::demo::error::ApiError;
 use crate::demo::event_view;
 use crate::demo::meta;

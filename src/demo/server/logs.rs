@@ -10,11 +10,12 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::request::flag;
 use super::ServerState;
+use crate::demo::api::request::flag;
 use crate::demo::clock::parse_time;
 use crate::demo::error::ApiError;
 use crate::demo::logs::{inject, Instance, LogLine, Source};
@@ -233,7 +234,7 @@ pub fn serve(
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
     });
     Ok(text_response(Body::from_stream(
-        state.faults.abortable(stream),
+        state.faults.abortable(stream.boxed()),
     )))
 }
 

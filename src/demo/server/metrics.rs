@@ -10,8 +10,9 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::request::{self, flag, Output, Target};
-use super::{status, ServerState};
+use super::ServerState;
+use crate::demo::api::request::{self, flag, Output, Target};
+use crate::demo::api::status;
 use crate::demo::clock::format_time;
 use crate::demo::error::ApiError;
 use crate::demo::meta;

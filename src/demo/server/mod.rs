@@ -1,5 +1,9 @@
 //! The HTTP side: an axum server on loopback speaking the Kubernetes API.
+//! It asks an `Authorizer` and calls `StreamFaults` hooks (`demo::api`)
+//! without knowing who answers; `demo::serve` wraps its routes in
+//! authentication and fault injection.
 
+pub mod age;
 pub mod discovery;
 pub mod event_routes;
 pub mod hpa_table;
@@ -7,9 +11,7 @@ pub mod logs;
 pub mod metrics;
 pub mod openapi;
 pub mod protobuf;
-pub mod request;
 pub mod routes;
-pub mod status;
 pub mod table;
 pub mod table_net;
 pub mod watch;
@@ -19,16 +21,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::{any, get};
-use axum::{middleware, Router};
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch as signal;
-use tokio::task::JoinHandle;
 
-use super::authz::Auth;
+use super::api::access::Authorizer;
+use super::api::status;
+use super::api::stream_faults::StreamFaults;
 use super::clock::Clock;
-use super::faults::Faults;
 use super::registry::Registry;
-use super::{authz, faults};
 
 pub struct ServerState {
     pub registry: Arc<Registry>,
@@ -36,10 +37,10 @@ pub struct ServerState {
     pub addr: SocketAddr,
     pub shutdown: signal::Receiver<bool>,
     pub bookmark_interval: Duration,
-    /// Injected faults (none by default), see `demo::faults`.
-    pub faults: Arc<Faults>,
-    /// Who may do what, see `demo::authz`.
-    pub auth: Arc<Auth>,
+    /// Where streams may break (the fault injector, `demo::faults`).
+    pub faults: Arc<dyn StreamFaults>,
+    /// Who may do what (the demo's policy, `demo::authz`).
+    pub authorizer: Arc<dyn Authorizer>,
 }
 
 pub fn router(state: Arc<ServerState>) -> Router {
@@ -65,16 +66,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/openapi/v3/{*rest}", get(openapi::document))
         .route("/apis/events.k8s.io/{*rest}", any(event_routes::handle))
         .route("/apis/{*rest}", any(routes::handle))
-        .route(faults::admin::PATH, any(faults::admin::handle))
         .fallback(routes::fallback)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            faults::layer::layer,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            authz::authn::layer,
-        ))
         .with_state(state)
 }
 
@@ -89,10 +81,4 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
-}
-
-/// Serves until shutdown; a restart fault makes it go away and come back
-/// on the same address (see `faults::restart`).
-pub fn spawn(listener: TcpListener, state: Arc<ServerState>) -> JoinHandle<()> {
-    tokio::spawn(faults::restart::serve(listener, state))
 }

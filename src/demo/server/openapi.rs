@@ -12,7 +12,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::status;
+use crate::demo::api::status;
 use crate::demo::error::ApiError;
 use crate::demo::ids;
 use crate::demo::resources::{self, ResourceDef, ALL};

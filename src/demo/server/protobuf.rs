@@ -8,9 +8,10 @@
 //! dropped; an empty one is what Go's encoder writes for every unset
 //! non-pointer field and means "unset".
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::demo::base64;
 use crate::demo::error::ApiError;
 
 pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
@@ -563,7 +564,7 @@ fn decode_into(
                 let value = match (field.ty, value) {
                     (_, None) => json!(""),
                     (StrMap, Some(Wire::Bytes(v))) => json!(text(v)?),
-                    (BytesMap, Some(Wire::Bytes(v))) => json!(base64::encode(v)),
+                    (BytesMap, Some(Wire::Bytes(v))) => json!(STANDARD.encode(v)),
                     (QuantityMap, Some(Wire::Bytes(v))) => quantity(v)?,
                     _ => return Err(wrong_wire(&at)),
                 };

@@ -13,11 +13,14 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::request::{self, flag, Output, Route, Target};
 use super::table::{self, IncludeObject, TableOptions};
 use super::watch::{self, WatchContext, WatchRequest};
-use super::{discovery, logs, metrics, protobuf, status, ServerState};
-use crate::demo::authz::{self, User};
+use super::{discovery, logs, metrics, protobuf, ServerState};
+use crate::demo::api::access::Attributes;
+use crate::demo::api::request::{self, flag, Output, Route, Target};
+use crate::demo::api::review;
+use crate::demo::api::status;
+use crate::demo::api::user::User;
 use crate::demo::error::ApiError;
 use crate::demo::meta;
 use crate::demo::patch::PatchType;
@@ -66,11 +69,10 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
         .get::<User>()
         .cloned()
         .ok_or_else(|| ApiError::internal("request reached a handler unauthenticated"))?;
-    authz::gate::check(
+    let watching = target.watch_path || flag(&q, "watch");
+    state.authorizer.authorize(
         &user,
-        &parts.method,
-        &target,
-        target.watch_path || flag(&q, "watch"),
+        &Attributes::of_request(&parts.method, &target, watching),
     )?;
     if let (Some("log"), Some(name)) = (target.subresource.as_deref(), target.name.as_deref()) {
         if parts.method != Method::GET {
@@ -93,10 +95,14 @@ async fn dispatch(state: &Arc<ServerState>, req: Request) -> Result<Response, Ap
         Output::Object
     };
     let res = target.resource;
-    if authz::review::serves(res) {
-        return authz::review::serve(&user, &method, target.name.is_some(), || {
-            parse_object(&headers, &body)
-        });
+    if review::serves(res) {
+        return review::serve(
+            &*state.authorizer,
+            &user,
+            &method,
+            target.name.is_some(),
+            || parse_object(&headers, &body),
+        );
     }
     let ns = target.namespace.clone().unwrap_or_default();
     let reg = &state.registry;

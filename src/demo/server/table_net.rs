@@ -5,16 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::table::human_duration;
-use crate::demo::clock::parse_time;
+use super::age::age;
 use crate::demo::meta;
-
-fn age(obj: &Value, now: DateTime<Utc>) -> Value {
-    match meta::str_at(obj, &["metadata", "creationTimestamp"]).and_then(parse_time) {
-        Some(t) => json!(human_duration(now - t)),
-        None => json!("<unknown>"),
-    }
-}
 
 fn strings(v: Option<&Value>) -> Vec<&str> {
     v.and_then(Value::as_array)

@@ -9,15 +9,16 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
+use futures::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, watch};
 
-use super::request::Output;
 use super::table::{self, IncludeObject, TableOptions};
+use crate::demo::api::request::Output;
+use crate::demo::api::stream_faults::StreamFaults;
 use crate::demo::clock::Clock;
 use crate::demo::error::ApiError;
-use crate::demo::faults::Faults;
 use crate::demo::meta;
 use crate::demo::resources::ResourceDef;
 use crate::demo::selectors::{FieldSelector, LabelSelector};
@@ -41,7 +42,7 @@ pub struct WatchContext {
     pub clock: Arc<Clock>,
     pub shutdown: watch::Receiver<bool>,
     pub bookmark_interval: Duration,
-    pub faults: Arc<Faults>,
+    pub faults: Arc<dyn StreamFaults>,
 }
 
 struct Encoder {
@@ -136,7 +137,7 @@ pub fn serve(ctx: WatchContext, req: WatchRequest, start: WatchStart) -> Respons
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
     });
-    let mut resp = Response::new(Body::from_stream(faults.abortable(stream)));
+    let mut resp = Response::new(Body::from_stream(faults.abortable(stream.boxed())));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

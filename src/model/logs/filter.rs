@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
 use super::line::{LineKind, LogLine};
 
@@ -77,22 +77,7 @@ fn compile(what: &str, pattern: &str) -> Result<Option<Regex>, String> {
     if pattern.is_empty() {
         return Ok(None);
     }
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .size_limit(1 << 20)
-        .build()
-        .map(Some)
-        .map_err(|e| format!("bad {what} regex: {}", last_line(&e.to_string())))
-}
-
-/// regex errors are multi-line ASCII art; the last line says what is wrong.
-fn last_line(s: &str) -> String {
-    s.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
+    crate::model::typed_regex::compile(what, pattern).map(Some)
 }
 
 #[cfg(test)]

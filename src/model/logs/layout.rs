@@ -3,7 +3,7 @@
 
 use unicode_width::UnicodeWidthChar;
 
-use super::view::{Role, Segment};
+use super::segment::{Role, Segment};
 
 /// Cuts `segments` into rows at most `width` columns wide. Without `wrap`
 /// only the first row is kept. Always returns at least one row.

@@ -10,6 +10,8 @@ pub mod line;
 pub mod merge;
 pub mod resume;
 pub mod save;
+pub mod segment;
+pub mod since;
 pub mod sources;
 pub mod split;
 pub mod view;
@@ -19,8 +21,9 @@ pub use filter::LogFilter;
 pub use line::{LineKind, LogLine};
 pub use merge::Merger;
 pub use resume::Cursor;
+pub use segment::{Role, Segment};
 pub use sources::{Source, Sources};
-pub use view::{log_view, LogView, LogViewState, Role, Segment};
+pub use view::{log_view, LogView, LogViewState};
 
 #[cfg(test)]
 mod hostile_tests {

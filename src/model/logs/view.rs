@@ -6,42 +6,8 @@ use super::buffer::{FeedStatus, LogBuffer};
 use super::filter::LogFilter;
 use super::layout;
 use super::line::{format_time, LineKind, LogLine};
+use super::segment::{Role, Segment};
 use super::sources::Sources;
-
-/// How a piece of text is drawn; the widget maps each role to a style.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Text,
-    Dim,
-    /// A `pod/container` prefix, with the pod's palette index.
-    Source(u8),
-    Highlight,
-    /// `+ pod/container` markers.
-    Attached,
-    /// `- pod/container ...` markers.
-    Detached,
-    /// `! pod/container ...` markers, and errors on the status line.
-    Problem,
-    StatusText,
-    StatusGood,
-    StatusWarn,
-    StatusBad,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Segment {
-    pub text: String,
-    pub role: Role,
-}
-
-impl Segment {
-    fn new(text: impl Into<String>, role: Role) -> Self {
-        Segment {
-            text: text.into(),
-            role,
-        }
-    }
-}
 
 /// The operator's choices about the log view.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::Deployment;
 
 use crate::model::age::{age, to_chrono};
-use crate::model::rows::Health;
+use crate::model::health::Health;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConditionRow {

@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus};
 
-use crate::model::rows::Health;
+use crate::model::health::Health;
 
 /// The condition reason the controller sets when a rollout made no progress
 /// for `progressDeadlineSeconds`.

@@ -14,7 +14,8 @@ use super::{
 };
 use crate::model::age::{age, to_chrono};
 use crate::model::cached::Pod;
-use crate::model::rows::{pod_row, Health};
+use crate::model::health::Health;
+use crate::model::pod_row::pod_row;
 
 /// Scaled-down revisions listed one per line; older ones share one line.
 const SHOWN_SCALED_DOWN: usize = 3;

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::Pass;
 use crate::demo::clock::Clock;
-use crate::demo::events::{Note, Reporter};
+use crate::demo::events::{Note, Recorder, Reporter};
 use crate::demo::meta;
 use crate::demo::registry::{Part, Registry, WriteOptions};
 use crate::demo::resources::{
@@ -49,7 +49,7 @@ pub struct Autoscaler {
 }
 
 impl Autoscaler {
-    pub fn sync(&mut self, reg: &Registry, clock: &Clock) -> Pass {
+    pub fn sync(&mut self, reg: &Registry, clock: &Clock, events: &Recorder) -> Pass {
         let mut pass = Pass::default();
         // Seeding plays back history instantly; the autoscaler starts with
         // the cluster.
@@ -77,7 +77,7 @@ impl Autoscaler {
             }
             memo.spec = spec;
             memo.last_sync = Some(now);
-            if reconcile(reg, clock, hpa, &mut memo.history, now) {
+            if reconcile(reg, clock, events, hpa, &mut memo.history, now) {
                 pass.changed = true;
             }
             pass.due(Instant::now() + clock.real(SYNC_PERIOD));
@@ -333,14 +333,15 @@ fn compute_metric(spec: &Value, current: i64, obs: &Observed) -> Result<Computed
     })
 }
 
-fn record(reg: &Registry, hpa: &Value, note: Note) {
-    reg.events.record(reg, hpa, &note, &REPORTER);
+fn record(reg: &Registry, events: &Recorder, hpa: &Value, note: Note) {
+    events.record(reg, hpa, &note, &REPORTER);
 }
 
 /// One reconcile (`reconcileAutoscaler`); true when something was written.
 fn reconcile(
     reg: &Registry,
     clock: &Clock,
+    events: &Recorder,
     hpa: &Value,
     history: &mut History,
     t: Duration,
@@ -368,7 +369,7 @@ fn reconcile(
             let message =
                 format!("the HPA controller was unable to get the target's current scale: {e}");
             conds.set("AbleToScale", false, "FailedGetScale", &message);
-            record(reg, hpa, Note::warning("FailedGetScale", &e));
+            record(reg, events, hpa, Note::warning("FailedGetScale", &e));
             status["conditions"] = Value::Array(conds.list);
             return write_status(reg, hpa, &old_status, status);
         }
@@ -416,6 +417,7 @@ fn reconcile(
             );
             record(
                 reg,
+                events,
                 hpa,
                 Note::warning("SelectorRequired", "selector is required"),
             );
@@ -439,7 +441,7 @@ fn reconcile(
                 }
                 Err(e) => {
                     metric_statuses.push(e.status.clone());
-                    record(reg, hpa, Note::warning(e.reason, &e.message));
+                    record(reg, events, hpa, Note::warning(e.reason, &e.message));
                     errors.push(e);
                 }
             }
@@ -460,6 +462,7 @@ fn reconcile(
                 );
                 record(
                     reg,
+                    events,
                     hpa,
                     Note::warning("FailedComputeMetricsReplicas", &message),
                 );
@@ -513,7 +516,7 @@ fn reconcile(
                     format!("the HPA controller was able to update the target scale to {desired}");
                 conds.set("AbleToScale", true, "SucceededRescale", &message);
                 let event = format!("New size: {desired}; reason: {reason}");
-                record(reg, hpa, Note::normal("SuccessfulRescale", &event));
+                record(reg, events, hpa, Note::normal("SuccessfulRescale", &event));
                 history.store_scale_event(behavior.as_ref(), current, desired, now);
                 status["lastScaleTime"] = json!(clock.now_string());
             }
@@ -522,7 +525,7 @@ fn reconcile(
                     "New size: {desired}; reason: {reason}; error: {}",
                     e.message
                 );
-                record(reg, hpa, Note::warning("FailedRescale", &event));
+                record(reg, events, hpa, Note::warning("FailedRescale", &event));
                 let message = format!(
                     "the HPA controller was unable to update the target scale: {}",
                     e.message

@@ -1,4 +1,6 @@
-//! The watch hooks, driven in-process with a fast bookmark clock.
+//! The server's watch with the fault injector plugged into its hooks,
+//! driven in-process with a fast bookmark clock. Here, above both, because
+//! neither the server nor the injector knows the other.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,11 +9,12 @@ use axum::body::Body;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::{FaultSpec, Faults};
+use crate::demo::api::request::Output;
+use crate::demo::api::stream_faults::StreamFaults;
 use crate::demo::clock::Clock;
+use crate::demo::faults::{FaultSpec, Faults};
 use crate::demo::resources::NAMESPACES;
 use crate::demo::selectors::{FieldSelector, LabelSelector};
-use crate::demo::server::request::Output;
 use crate::demo::server::table::IncludeObject;
 use crate::demo::server::watch::{serve, WatchContext, WatchRequest};
 use crate::demo::store::{Store, WatchStart};
@@ -47,7 +50,7 @@ impl Rig {
             clock: Arc::new(Clock::new(1.0)),
             shutdown: self.shutdown.clone(),
             bookmark_interval: Duration::from_millis(20),
-            faults: self.faults.clone(),
+            faults: self.faults.clone() as Arc<dyn StreamFaults>,
         };
         let req = WatchRequest {
             resource: &NAMESPACES,
