@@ -112,11 +112,7 @@ mod tests {
             server_version: "v1.34".into(),
             namespace: "web".into(),
         };
-        let effect = update(
-            &mut app,
-            &Data::default(),
-            Msg::Done(Done::Switched(Ok(to))),
-        );
+        let effect = apply(&mut app, Done::Switched(Ok(to)));
         assert_eq!(effect, None);
         assert_eq!(app.cluster.context, "new");
         assert_eq!(app.cluster.server_version, "v1.34");
