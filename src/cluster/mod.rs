@@ -21,6 +21,7 @@ mod pod_intake;
 mod pod_spec_text;
 pub mod proxy;
 pub mod scope;
+pub mod secrets;
 pub mod trim;
 pub mod watch;
 

@@ -91,7 +91,7 @@ pub struct FrameModel {
     /// The write-side panel open over the body.
     pub overlay: Option<crate::ui::overlay::Overlay>,
     /// The guard's element in the header, kept while navigating.
-    pub guard: Option<crate::ui::overlay::GuardStatus>,
+    pub guard: Option<crate::app::dialogs::guard::GuardStatus>,
 }
 
 /// Rows of table body that fit in a terminal `height` rows tall (header,
