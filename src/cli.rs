@@ -6,11 +6,24 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `--help`'s last section: what the environment changes.
+const ENVIRONMENT: &str = "\
+Environment:
+  KUBECONFIG          kubeconfig files, ':'-separated; missing ones are skipped, the first to set a value wins
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                      proxies as kubectl uses them (a kubeconfig's proxy-url wins; localhost is never proxied)
+  KOCKPIT_LOG         write a log, e.g. debug or kockpit=trace,kube=info ($XDG_STATE_HOME/kockpit/kockpit.DATE.log)
+  KOCKPIT_SLOT_KEYS   default for --slot-keys
+  NO_COLOR            no colours
+  XDG_CONFIG_HOME     keymap.toml and theme.toml in $XDG_CONFIG_HOME/kockpit (default ~/.config)
+  XDG_STATE_HOME      the journal of changes and the log in $XDG_STATE_HOME/kockpit (default ~/.local/state)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kockpit",
-    version,
-    about = "A terminal cockpit for Kubernetes operators"
+    version = crate::build_info::VERSION,
+    about = "A terminal cockpit for Kubernetes operators",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,7 +41,7 @@ pub struct Cli {
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::cluster::completions::contexts())]
     pub context: Option<String>,
 
     /// How long an exec credential plugin may run before kockpit gives up
@@ -37,7 +50,7 @@ pub struct Cli {
     pub exec_timeout: Duration,
 
     /// Namespace to watch (default: the context's namespace, else "default").
-    #[arg(short = 'n', long, value_name = "NAME")]
+    #[arg(short = 'n', long, value_name = "NAME", add = crate::cluster::completions::namespaces())]
     pub namespace: Option<String>,
 
     /// Watch all namespaces.
@@ -70,7 +83,12 @@ pub struct Cli {
     /// Keymap (shipped: default, vim).
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub keymap: String,
+
+    #[command(flatten)]
+    pub connection: ConnectionFlags,
 }
+
+pub use crate::cluster::overrides::ConnectionFlags;
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -79,7 +97,19 @@ pub enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Print a shell completion script; contexts, namespaces, clusters and
+    /// users complete from the kubeconfig. bash: `source <(kockpit
+    /// completions bash)`; zsh: `source <(kockpit completions zsh)`; fish:
+    /// `kockpit completions fish | source`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `kockpit man | man -l -`.
+    Man,
 }
+
+pub use crate::cluster::completions::Shell;
 
 #[derive(Subcommand, Debug)]
 pub enum DemoCommand {
@@ -113,41 +143,7 @@ pub struct DemoArgs {
     pub speed: f64,
 }
 
-/// A duration as kubectl's flags take one: Go's `1m30s`, `500ms`, `2h`, or
-/// a bare number of seconds (`--request-timeout=5`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a duration (e.g. 30s, 2m, 1m30s, 500ms)");
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut rest = text;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let value: f64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        rest = &rest[unit_len..];
-        total += value * scale;
-    }
-    Duration::try_from_secs_f64(total).map_err(|_| bad())
-}
+pub use crate::cluster::overrides::parse_duration;
 
 #[cfg(test)]
 mod tests {

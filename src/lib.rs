@@ -9,9 +9,11 @@
 
 pub mod action;
 pub mod app;
+pub mod build_info;
 pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod logging;
 pub mod model;
 pub mod ui;

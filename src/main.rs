@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use kockpit::app::run::{self, Options};
 use kockpit::cli::{Cli, Command, DemoCommand};
@@ -14,8 +14,21 @@ use kockpit::demo::{DemoCluster, DemoOptions};
 
 fn main() -> ExitCode {
     kockpit::cluster::memory::single_arena();
+    // A TAB in the shell: answer with candidates and exit (completions.rs).
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(kockpit::cluster::completions::VAR)
+        .complete();
     let cli = Cli::parse();
-    init_logging();
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return print_with(|out| kockpit::cluster::completions::write_script(*shell, out))
+        }
+        Some(Command::Man) => {
+            return print_with(|out| clap_mangen::Man::new(Cli::command()).render(out))
+        }
+        _ => {}
+    }
+    kockpit::logging::init(config::state_dir().as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -91,6 +104,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<run::Ended> {
             .or_else(|| demo.as_ref().map(|_| "shop".to_string())),
         at_start: true,
         exec_timeout: Some(cli.exec_timeout),
+        flags: cli.connection.clone(),
     };
     let conn = connect(&connect_opts).await?;
     // Connection mistakes are reported first: they are what a script or a
@@ -145,6 +159,21 @@ fn needs_terminal() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes a generated text (a completion script, the man page) to stdout.
+fn print_with(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `kockpit man | head`: the reader has all it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kockpit: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Reads an optional user file from the config dir and hands it to `load`;
 /// a file that cannot be read is reported with the rest.
 fn load_config<T>(
@@ -163,34 +192,4 @@ fn load_config<T>(
             (value, problems)
         }
     }
-}
-
-/// Logs go to a file (never the terminal the UI owns), only when asked for
-/// with KOCKPIT_LOG (e.g. `KOCKPIT_LOG=debug`).
-fn init_logging() {
-    let Ok(filter) = std::env::var("KOCKPIT_LOG") else {
-        return;
-    };
-    let Some(dir) = config::state_dir() else {
-        return;
-    };
-    if std::fs::create_dir_all(&dir).is_err() {
-        return;
-    }
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(dir.join("kockpit.log"));
-    let Ok(file) = file else { return };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_ansi(false)
-        // Log fields carry servers' text: escaped so `tail` of the file
-        // hands a terminal nothing.
-        .with_writer(std::sync::Mutex::new(
-            kockpit::model::file_text::EscapingWriter(file),
-        ))
-        .try_init();
 }

@@ -321,7 +321,10 @@ fn a_plugin_that_is_not_installed_names_itself_and_its_install_hint() {
 #[test]
 fn no_error_path_shows_credential_material() {
     let mut problems: Vec<String> = Vec::new();
-    let b64 = |s: &str| kockpit::demo::base64::encode(s.as_bytes());
+    let b64 = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let closed = format!("https://127.0.0.1:{}", cli::closed_port());
@@ -675,4 +678,346 @@ fn a_plugin_token_reaches_the_server_and_the_plugin_runs_once() {
         let count = std::fs::read_to_string(&runs).unwrap().lines().count();
         assert_eq!(count, 1, "the plugin ran {count} times for one start");
     }
+}
+
+// ---- kockpit's own log ----------------------------------------------------
+
+#[test]
+fn a_bad_log_directive_is_reported_once_in_a_dated_private_log() {
+    let state = tempfile::tempdir().unwrap();
+    let r = cli::run(
+        &["--kubeconfig", "/nonexistent/kc"],
+        &[
+            ("KOCKPIT_LOG", "debug,kube=[[,kockpit=trace"),
+            ("XDG_STATE_HOME", state.path().to_str().unwrap()),
+        ],
+    );
+    assert_one_clear_line(&r, "/nonexistent/kc");
+    let dir = state.path().join("kockpit");
+    let logs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("kockpit.") && n.ends_with(".log"))
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    // kockpit.YYYY-MM-DD.log: rotated daily, the last week kept.
+    assert_eq!(logs[0].len(), "kockpit.2026-01-01.log".len(), "{logs:?}");
+    let text = std::fs::read_to_string(dir.join(&logs[0])).unwrap();
+    assert_eq!(
+        text.matches("KOCKPIT_LOG: ignored").count(),
+        1,
+        "said once: {text}"
+    );
+    assert!(text.contains("kube=[["), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the log directory is private");
+}
+
+// ---- Proxies, as kubectl uses them ------------------------------------
+
+/// The demo's kubeconfig with its server rewritten to `server` (`{port}`
+/// is the demo's port) and an optional proxy-url.
+fn demo_kubeconfig_via(
+    demo: &support::kubectl::DemoServer,
+    server: &str,
+    proxy_url: Option<&str>,
+) -> std::path::PathBuf {
+    let mut kc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo.kubeconfig).unwrap()).unwrap();
+    let real = kc["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let port = real
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    kc["clusters"][0]["cluster"]["server"] = server.replace("{port}", &port).into();
+    if let Some(p) = proxy_url {
+        kc["clusters"][0]["cluster"]["proxy-url"] = p.into();
+    }
+    let path = demo
+        .dir
+        .path()
+        .join(format!("via-{}", support::cli::closed_port()));
+    std::fs::write(&path, kc.to_string()).unwrap();
+    path
+}
+
+fn connected(r: &cli::Run, case: &str) {
+    assert!(
+        r.stderr.contains("kockpit needs a terminal") && r.stderr.lines().count() == 1,
+        "{case}: expected to connect, got {:?}",
+        r.stderr
+    );
+}
+
+#[test]
+fn proxy_variables_set_do_not_stop_a_loopback_cluster_as_with_kubectl() {
+    // #14: with HTTPS_PROXY set, `--kubeconfig K` and `--demo` exited 1
+    // ("requires the disabled feature kube/http-proxy"). Go, and so
+    // kubectl, never proxies localhost or a loopback address.
+    let dead = format!("http://127.0.0.1:{}", cli::closed_port());
+    let env = [
+        ("HTTPS_PROXY", dead.as_str()),
+        ("HTTP_PROXY", dead.as_str()),
+        ("https_proxy", dead.as_str()),
+        ("http_proxy", dead.as_str()),
+    ];
+    let r = cli::run_without_terminal(&["--demo"], &env, std::time::Duration::from_secs(60));
+    connected(&r, "--demo");
+    let demo = support::kubectl::DemoServer::start();
+    for server in ["http://127.0.0.1:{port}", "http://localhost:{port}"] {
+        let kc = demo_kubeconfig_via(&demo, server, None);
+        let r = cli::run_without_terminal(
+            &["--kubeconfig", kc.to_str().unwrap()],
+            &env,
+            std::time::Duration::from_secs(30),
+        );
+        connected(&r, server);
+    }
+}
+
+#[test]
+fn requests_go_through_a_real_proxy_and_no_proxy_bypasses_it() {
+    if support::proxy::tinyproxy_missing() {
+        return;
+    }
+    let proxy = support::proxy::TinyProxy::start();
+    let demo = support::kubectl::DemoServer::start();
+    let run = |kc: &std::path::Path, env: &[(&str, &str)]| {
+        cli::run_without_terminal(
+            &["--kubeconfig", kc.to_str().unwrap()],
+            env,
+            std::time::Duration::from_secs(30),
+        )
+    };
+
+    // A kubeconfig's proxy-url is used as it is, loopback server or not.
+    let kc = demo_kubeconfig_via(&demo, "http://127.0.0.1:{port}", Some(&proxy.url()));
+    connected(&run(&kc, &[]), "proxy-url");
+    let seen = proxy.requests();
+    assert!(
+        seen.iter().any(|r| r.starts_with("CONNECT 127.0.0.1:")),
+        "through the proxy: {seen:?}"
+    );
+
+    // HTTP_PROXY for an http server that is not loopback to Go (0.0.0.0
+    // reaches the demo's 127.0.0.1 on Linux).
+    let kc = demo_kubeconfig_via(&demo, "http://0.0.0.0:{port}", None);
+    let before = proxy.requests().len();
+    connected(&run(&kc, &[("HTTP_PROXY", &proxy.url())]), "HTTP_PROXY");
+    let seen = proxy.requests();
+    assert!(
+        seen[before..]
+            .iter()
+            .any(|r| r.starts_with("CONNECT 0.0.0.0:")),
+        "HTTP_PROXY used: {seen:?}"
+    );
+
+    // NO_PROXY by address and by CIDR: straight to the server.
+    for no_proxy in ["0.0.0.0", "10.0.0.0/8,0.0.0.0/32", "*"] {
+        let before = proxy.requests().len();
+        let r = run(&kc, &[("HTTP_PROXY", &proxy.url()), ("NO_PROXY", no_proxy)]);
+        connected(&r, no_proxy);
+        assert_eq!(
+            proxy.requests().len(),
+            before,
+            "NO_PROXY={no_proxy} bypasses the proxy"
+        );
+    }
+}
+
+#[test]
+fn a_dead_proxy_is_one_clear_line_naming_it() {
+    let demo = support::kubectl::DemoServer::start();
+    let port = cli::closed_port();
+    let dead = format!("http://user:s3cr3t@127.0.0.1:{port}");
+    let kc = demo_kubeconfig_via(&demo, "http://0.0.0.0:{port}", None);
+    let started = std::time::Instant::now();
+    let r = cli::run_without_terminal(
+        &[
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--request-timeout",
+            "2s",
+        ],
+        &[("HTTP_PROXY", &dead)],
+        std::time::Duration::from_secs(30),
+    );
+    assert_one_clear_line(
+        &r,
+        &format!("through the proxy http://127.0.0.1:{port} (HTTP_PROXY)"),
+    );
+    assert!(
+        !r.stderr.contains("s3cr3t"),
+        "the proxy's password: {}",
+        r.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "--request-timeout 2s: {:?}",
+        started.elapsed()
+    );
+}
+
+// ---- KUBECONFIG merging, as client-go merges -----------------------------
+
+#[test]
+fn kubeconfig_lists_skip_missing_files_and_the_first_file_wins() {
+    let demo = support::kubectl::DemoServer::start();
+    let kc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo.kubeconfig).unwrap()).unwrap();
+    let good = kc["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dead = format!("http://127.0.0.1:{}", cli::closed_port());
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, current: &str, contexts: &[(&str, &str)]| {
+        let mut text =
+            format!("apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n");
+        for (ctx, server) in contexts {
+            text += &format!("- name: {name}-{ctx}\n  cluster:\n    server: {server}\n");
+        }
+        text += "contexts:\n";
+        for (ctx, _) in contexts {
+            text += &format!("- name: {ctx}\n  context:\n    cluster: {name}-{ctx}\n    user: u\n");
+        }
+        text += "users:\n- name: u\n  user: {}\n";
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    // a: context one (good), current-context one.
+    // b: context one (dead) and two (good), current-context two.
+    let a = file("a", "one", &[("one", &good)]);
+    let b = file("b", "two", &[("one", &dead), ("two", &good)]);
+    let missing = dir.path().join("missing").display().to_string();
+    let list = format!("{a}:{missing}:{b}");
+    let run = |args: &[&str]| {
+        cli::run_without_terminal(
+            args,
+            &[("KUBECONFIG", &list)],
+            std::time::Duration::from_secs(30),
+        )
+    };
+    // current-context and "one" both come from a, the first to set them.
+    connected(&run(&[]), "a's current context, a's one");
+    // b's own context is there too.
+    connected(&run(&["--context", "two"]), "b's two");
+    // Nothing but missing files: one line naming them.
+    let none = format!("{missing}:{missing}-too");
+    let r = cli::run(&[], &[("KUBECONFIG", &none)]);
+    assert_one_clear_line(&r, "none of the files in KUBECONFIG exist");
+    assert!(r.stderr.contains(&missing), "{}", r.stderr);
+    // An explicit --kubeconfig must exist, KUBECONFIG or not.
+    let r = cli::run(&["--kubeconfig", &missing], &[("KUBECONFIG", &list)]);
+    assert_one_clear_line(&r, &missing);
+}
+
+// ---- kubectl's connection flags ------------------------------------------
+
+#[test]
+fn connection_flags_mean_what_they_mean_to_kubectl() {
+    let demo = support::kubectl::DemoServer::start();
+    let kc = demo.kubeconfig.to_str().unwrap().to_string();
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&demo.kubeconfig).unwrap()).unwrap();
+    let good = good["clusters"][0]["cluster"]["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--kubeconfig", kc.as_str()];
+        args.extend_from_slice(extra);
+        cli::run_without_terminal(&args, &[], std::time::Duration::from_secs(30))
+    };
+    // --as: the demo lets its admin act as the restricted user, and
+    // refuses anyone else, so the header did reach the server.
+    connected(&run(&["--as", "demo-restricted"]), "--as demo-restricted");
+    let r = run(&["--as", "nobody", "--as-group", "ops"]);
+    assert_one_clear_line(&r, "the API server answered 403 Forbidden");
+    assert!(r.stderr.contains("nobody"), "{}", r.stderr);
+    let r = run(&["--as-group", "ops"]);
+    assert_one_clear_line(&r, "need --as");
+    // --cluster and --user name kubeconfig entries, which must exist.
+    let r = run(&["--cluster", "nope"]);
+    assert_one_clear_line(
+        &r,
+        "cluster \"nope\" not found in kubeconfig (available: kockpit-demo)",
+    );
+    let r = run(&["--user", "nope"]);
+    assert_one_clear_line(&r, "user \"nope\" not found in kubeconfig");
+    connected(
+        &run(&["--user", "demo-restricted"]),
+        "--user demo-restricted",
+    );
+    // --server replaces the cluster's address.
+    let dead_dir = tempfile::tempdir().unwrap();
+    let dead = cli::write_kubeconfig(
+        dead_dir.path(),
+        &format!("http://127.0.0.1:{}", cli::closed_port()),
+    );
+    let r = cli::run_without_terminal(
+        &["--kubeconfig", dead.to_str().unwrap(), "--server", &good],
+        &[],
+        std::time::Duration::from_secs(30),
+    );
+    connected(&r, "--server");
+    // --certificate-authority and --client-certificate name files that
+    // must be readable.
+    let https = cli::write_kubeconfig(dead_dir.path(), "https://127.0.0.1:1");
+    for flag in ["--certificate-authority", "--client-certificate"] {
+        let r = cli::run(
+            &[
+                "--kubeconfig",
+                https.to_str().unwrap(),
+                flag,
+                "/nonexistent/pem",
+            ],
+            &[],
+        );
+        assert_ne!(r.code, 0, "{flag}");
+        assert_eq!(r.stderr.lines().count(), 1, "{flag}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("/nonexistent/pem"),
+            "{flag}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn request_timeout_bounds_the_wait_for_a_silent_server() {
+    // Accepts connections and never answers (k9s#2645: over a minute).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let kc = cli::write_kubeconfig(dir.path(), &format!("http://127.0.0.1:{port}"));
+    let started = std::time::Instant::now();
+    let r = cli::run(
+        &[
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--request-timeout",
+            "1500ms",
+        ],
+        &[],
+    );
+    assert_one_clear_line(&r, "no answer within 1.5s");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -81,7 +81,8 @@ fn get_hpa_and_top_print_like_a_real_cluster() {
         .map(columns)
         .filter(|r| !r[0].starts_with("canary-"))
         .collect();
-    assert_eq!(rows.len(), 9, "{top}");
+    // Nine Deployment pods and the redis StatefulSet's redis-0.
+    assert_eq!(rows.len(), 10, "{top}");
     let api_cpu: Vec<i64> = rows
         .iter()
         .filter(|r| r[0].starts_with("api-"))

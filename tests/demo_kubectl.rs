@@ -53,7 +53,8 @@ fn get_prints_the_real_columns() {
         // The crash-looping canary is Running only between its crashes.
         .filter(|l| !l.contains("pod/canary-"))
         .count();
-    assert_eq!(running, 9, "{out}");
+    // Nine Deployment pods and the redis StatefulSet's redis-0.
+    assert_eq!(running, 10, "{out}");
 
     let wide = demo.ok(&["get", "pods", "-n", "shop", "-o", "wide"]);
     let header = columns(wide.lines().next().unwrap_or(""));

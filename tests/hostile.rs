@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::Event;
 use ratatui::backend::{CrosstermBackend, TestBackend};
@@ -27,6 +27,7 @@ use kockpit::app::data::Data;
 use kockpit::app::state::{App, ClusterInfo};
 use kockpit::app::update::{key_to_msg, update};
 use kockpit::cluster::intake::Intake;
+use kockpit::cluster::kinds::statefulset::StatefulSets;
 use kockpit::config::keymap::Keymap;
 use kockpit::config::theme::Theme;
 use kockpit::model::cached::Pod;
@@ -87,6 +88,7 @@ struct Objects {
     pods: Vec<Pod>,
     events: Vec<Event>,
     hpas: Vec<HorizontalPodAutoscaler>,
+    statefulsets: Vec<StatefulSet>,
 }
 
 fn objects() -> Objects {
@@ -96,6 +98,7 @@ fn objects() -> Objects {
         pods: Vec::new(),
         events: Vec::new(),
         hpas: Vec::new(),
+        statefulsets: Vec::new(),
     };
     let huge = "h".repeat(1 << 20);
     for i in 0..=CORPUS.len() {
@@ -199,6 +202,20 @@ fn objects() -> Objects {
             ev.intake();
             o.events.push(ev);
         }
+        // A StatefulSet per hostile text too: the generic list and detail.
+        let mut st: StatefulSet = serde_json::from_value(json!({
+            "metadata": {"name": format!("sts{i}-{name}"), "namespace": "shop", "uid": format!("s{i}"),
+                         "labels": {"app": e(i + 1)}, "annotations": {"note": e(i)},
+                         "creationTimestamp": "2026-01-01T11:00:00Z"},
+            "spec": {"replicas": 1, "serviceName": e(i + 2), "selector": {"matchLabels": {"app": app}},
+                     "template": {"metadata": {"labels": {"app": app}},
+                                  "spec": {"containers": [{"name": e(i), "image": format!("img/{}:1", e(i + 3))}]}}},
+            "status": {"replicas": 1, "readyReplicas": 0, "updatedReplicas": 1,
+                       "conditions": [{"type": e(i), "status": "False", "message": e(i + 1)}]}
+        }))
+        .unwrap();
+        st.intake();
+        o.statefulsets.push(st);
     }
     o
 }
@@ -209,6 +226,7 @@ fn data() -> Data {
         .with_replicasets(o.replicasets)
         .with_events(o.events)
         .with_hpas(o.hpas, now())
+        .with::<StatefulSets>(o.statefulsets)
 }
 
 /// A log stream as a container would write it, hostile bytes included
@@ -282,6 +300,8 @@ fn screens() -> Vec<String> {
         keys.push(format!("3{}d", "j".repeat(2 * i)));
         keys.push(format!("4{down}d"));
         keys.push(format!("5{}", "j".repeat(3 * i)));
+        keys.push(format!(":sts\n{down}"));
+        keys.push(format!(":sts\n{down}\n"));
     }
     keys
 }
@@ -505,6 +525,18 @@ fn hostile_names_still_read_as_their_harmless_text() {
     assert!(text.contains("pod10old-xover\u{FFFD}writey"), "{text}");
     assert!(text.contains("pod16new-xrtl\u{FFFD}txty"), "{text}");
     assert!(text.contains("pod19new-x宽字符y"), "{text}");
+
+    // The generic list of a kind added by the kinds list: same cleaning.
+    let app = app_at(&data, ":sts\n", 200, 90);
+    let model = frame::build(&app, &data, &Keymap::builtin(), Liveness::Live, now(), None);
+    term.draw(|f| kockpit::ui::draw(f, &model, &Theme::builtin()))
+        .unwrap();
+    let text = format!("{}", term.backend());
+    assert!(text.contains("statefulsets(shop)"), "{text}");
+    assert!(
+        text.contains("sts0-x\u{FFFD}y") && text.contains("sts16-xrtl\u{FFFD}txty"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1083,3 +1083,21 @@ mod write_side {
         let _ = Prepared::new(rollout::pause(&deployment(&data, "api")).unwrap());
     }
 }
+
+/// `--as`: every screen says whose permissions it runs with, next to the
+/// context, so an impersonated session never looks like the operator's own.
+#[test]
+fn impersonation_is_shown_next_to_the_context() {
+    let data = fixtures();
+    let mut app = app(&data);
+    app.impersonating = Some("demo-restricted (groups: ops)".into());
+    let shown = screen(&mut app, &data);
+    let header = shown.lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("ctx:kockpit-demo as demo-restricted (groups: ops)"),
+        "{header}"
+    );
+    press(&mut app, &data, "3");
+    let shown = screen(&mut app, &data);
+    assert!(shown.contains("as demo-restricted"), "{shown}");
+}

@@ -17,6 +17,7 @@ use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use kockpit::app::data::Data;
+use kockpit::app::dialogs::confirm::Phase;
 use kockpit::app::effects::{self, Done};
 use kockpit::app::state::{App, ClusterInfo};
 use kockpit::app::update::{key_to_msg, update, Effect};
@@ -30,7 +31,6 @@ use kockpit::config::keymap::Keymap;
 use kockpit::demo::{DemoCluster, DemoOptions};
 use kockpit::model::pairs::DEFAULT_SLOT_KEYS;
 use kockpit::model::rollout::rollout_status;
-use kockpit::ui::panels::confirm::Phase;
 
 mod support;
 use support::deploy::image_of;

@@ -1478,3 +1478,64 @@ async fn guarded_switch_to_a_crashing_slot_switches_back() {
     );
     env.stop(&[&ns]).await;
 }
+
+/// `--as`: a change made while impersonating is refused or made with the
+/// impersonated user's permissions, and the journal says who asked as whom.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn impersonated_changes_are_journaled_as_such() {
+    use kockpit::cli::ConnectionFlags;
+    use kockpit::cluster::ops::{Gate, Identity};
+    use kockpit::cluster::{connect, ConnectOptions};
+
+    let env = Env::start(ENV).await;
+    if env.real() {
+        skipped(&env, "impersonates the demo's restricted user");
+        env.stop(&[]).await;
+        return;
+    }
+    // The demo's restricted user may not patch in its protected namespace.
+    let ns = "shop".to_string();
+    let name = format!("as-web-{}", std::process::id());
+    create(
+        &env.client,
+        &deployment_json(
+            &ns,
+            &name,
+            1,
+            json!({"app": name.clone()}),
+            &format!("{IMAGE}:1.0.0"),
+        ),
+    )
+    .await;
+    let conn = connect(&ConnectOptions {
+        kubeconfig: Some(env.kubeconfig.clone()),
+        flags: ConnectionFlags {
+            impersonate: Some("demo-restricted".into()),
+            ..ConnectionFlags::default()
+        },
+        ..ConnectOptions::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(conn.impersonating.as_deref(), Some("demo-restricted"));
+    let id = Identity::new(
+        conn.user.as_deref(),
+        &conn.context,
+        conn.impersonating.clone(),
+    );
+    let gate = Gate::new(conn.client.clone(), id, false, Some(env.journal.clone()));
+    let (n, d) = req_deploy(&ns, &name);
+    let refused = run(
+        &gate,
+        OpRequest::Restart {
+            namespace: n,
+            deployment: d,
+        },
+    )
+    .await;
+    assert!(matches!(refused, Err(OpError::Forbidden(_))), "{refused:?}");
+    let entries = journal(&env);
+    let last = entries.first().expect("the refused attempt is journaled");
+    assert_eq!(last.user, "demo as demo-restricted", "{last:?}");
+    env.stop(&[]).await;
+}

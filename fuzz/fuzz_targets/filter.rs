@@ -28,8 +28,10 @@ fuzz_target!(|data: &[u8]| {
 
     match Filter::parse(typed) {
         Ok(f) => {
-            let _ = f.matches(sample, Some(&labels));
-            let _ = f.matches(sample, None);
+            // The name column starts after the first `/`, as rows search.
+            let from_name = sample.split_once('/').map_or(sample, |(_, rest)| rest);
+            let _ = f.matches(sample, from_name, Some(&labels));
+            let _ = f.matches(sample, from_name, None);
         }
         Err(e) => assert!(!e.contains('\n') && !e.is_empty(), "{e:?}"),
     }

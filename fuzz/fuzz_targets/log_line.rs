@@ -32,7 +32,12 @@ fuzz_target!(|data: &[u8]| {
         let (at, rest) = split_timestamp(raw);
         assert_eq!(parsed.at, at);
         assert_eq!(parsed.text, clean_log_bytes(rest));
-        assert!(line.text.starts_with(&parsed.text) || *cut);
+        assert!(line.text.starts_with(&parsed.text) || cut.is_some());
+        // A cut line knows how long it was, at least what was kept.
+        if let Some(total) = cut {
+            assert!(*total >= raw.len());
+            assert_eq!(line.cut_from.map(|n| n.get() as usize), Some(*total));
+        }
         if let Some(bad) = line.text.chars().find(|c| c.is_control()) {
             panic!("{bad:?} in log text from {raw:?}");
         }

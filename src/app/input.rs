@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 
-use crate::ui::panels::field::{clean_paste, cut_note, MAX_FIELD_CHARS};
+use crate::app::dialogs::field::{clean_paste, cut_note, MAX_FIELD_CHARS};
 
 /// The most a prompt holds: one limit for every text field.
 pub const MAX_PROMPT_CHARS: usize = MAX_FIELD_CHARS;

@@ -1,7 +1,10 @@
 //! Application state and the actions that change it, plus the run loop that
 //! merges terminal input, cluster changes and timers.
 
+pub mod commands;
 pub mod data;
+pub mod dialogs;
+pub mod done;
 pub mod effects;
 pub mod input;
 pub mod logs;

@@ -58,6 +58,28 @@ impl Revealed {
     }
 }
 
+/// The secret lines of the pod detail, in display order: a Secret the pod
+/// reads whole expands to its keys once they were fetched.
+pub fn secret_lines(
+    app: &App,
+    pod: &crate::model::pod_detail::PodDetail,
+) -> Vec<(ObjKey, Option<String>)> {
+    use crate::model::pod_detail::ConfigKind;
+    let mut lines = Vec::new();
+    for r in pod.config.iter().filter(|r| r.kind == ConfigKind::Secret) {
+        let key = ObjKey::new(&pod.namespace, &r.name);
+        match (&r.key, app.secret_keys.get(&key)) {
+            (Some(k), _) => lines.push((key, Some(k.clone()))),
+            (None, Some(Ok(keys))) => {
+                lines.extend(keys.iter().map(|k| (key.clone(), Some(k.clone()))))
+            }
+            (None, _) => lines.push((key, None)),
+        }
+    }
+    lines.dedup();
+    lines
+}
+
 /// The operator asked for `secret`'s `key` on the current page.
 pub fn ask(app: &mut App, secret: ObjKey, key: String) {
     let Screen::Detail(Kind::Pods, page) = app.view().screen.clone() else {

@@ -14,7 +14,6 @@ use super::logs::OpenLogs;
 pub use super::signals::Ended;
 use super::signals::EndingSignals;
 use super::state::Screen;
-use super::state::View;
 use super::state::{now, App, ClusterInfo, Flash};
 use super::update::{key_to_msg, settle, update, update_deferred, Effect, Msg};
 use super::write_runner::WriteRunner;
@@ -57,6 +56,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
         readonly: opts.readonly,
     };
     let mut app = App::new(info, namespace, conn.namespace.clone());
+    app.impersonating = conn.impersonating.clone();
     if let Some(text) = opts.startup_message.clone() {
         app.flash = Some(Flash { text, error: true });
     }
@@ -84,6 +84,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_drawn: Option<FrameModel> = None;
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (connect_tx, mut connect_rx) = tokio::sync::mpsc::unbounded_channel::<effects::Connected>();
     let mut logs: Option<OpenLogs> = None;
     let mut last_rebuild = Instant::now() - MIN_REBUILD_INTERVAL;
     let mut ended = Ended::Quit;
@@ -153,37 +154,33 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
                 app.refresh_visible(&data);
                 last_rebuild = Instant::now();
             }
-            Some(done) = done_rx.recv() => match done {
-                Done::Connected(result) => match *result {
-                    Ok(new) => {
-                        conn = new;
-                        writer.shutdown("switched to another context; nothing was undone");
-                        writer = connect_writer(&conn, &opts, journal.clone());
-                        app.write.panels.clear();
-                        app.write.pending = None;
-                        app.write.permissions.clear();
-                        app.cluster.context = conn.context.clone();
-                        app.cluster.server_version = conn.server_version.clone();
-                        app.home_namespace = conn.namespace.clone();
-                        app.namespace = Some(conn.namespace.clone());
-                        app.views = vec![View::new(Screen::Overview)];
-                        logs = None;
-                        watchers = Watchers::start(conn.client.clone(), scope_of(&app.namespace));
-                        data = Data::default();
-                        app.refresh_visible(&data);
-                        app.flash = Some(Flash { text: format!("switched to context {}", conn.context), error: false });
-                    }
-                    Err(e) => app.flash = Some(Flash { text: e, error: true }),
-                },
-                other => {
-                    if let Some(w) = effects::apply(&mut app, other) {
-                        writer.execute(w, &done_tx);
-                    }
+            Some(connected) = connect_rx.recv() => {
+                // The run loop swaps the resources; `update` resets the state.
+                let switched = connected.map(|new| {
+                    conn = new;
+                    writer.shutdown("switched to another context; nothing was undone");
+                    writer = connect_writer(&conn, &opts, journal.clone());
+                    effects::Switched::of(&conn)
+                });
+                let ok = switched.is_ok();
+                if let Effect::Write(w) = update(&mut app, &data, Msg::Done(Done::Switched(switched))) {
+                    writer.execute(w, &done_tx);
                 }
-            },
+                if ok {
+                    logs = None;
+                    watchers = Watchers::start(conn.client.clone(), scope_of(&app.namespace));
+                    data = Data::default();
+                    app.refresh_visible(&data);
+                }
+            }
+            Some(done) = done_rx.recv() => {
+                if let Effect::Write(w) = update(&mut app, &data, Msg::Done(done)) {
+                    writer.execute(w, &done_tx);
+                }
+            }
             view = writer.guard_changed() => {
                 let done = Done::Write(crate::app::write::WriteDone::Guard(view));
-                if let Some(w) = effects::apply(&mut app, done) {
+                if let Effect::Write(w) = update(&mut app, &data, Msg::Done(done)) {
                     writer.execute(w, &done_tx);
                 }
             }
@@ -263,7 +260,7 @@ pub async fn run(mut conn: Connection, opts: Options) -> anyhow::Result<Ended> {
                         namespace: None,
                         ..opts.connect.clone()
                     };
-                    effects::connect_context(c, done_tx.clone());
+                    effects::connect_context(c, connect_tx.clone());
                 }
                 Effect::Write(w) => writer.execute(w, &done_tx),
                 Effect::Log(cmd) => {
@@ -301,8 +298,11 @@ fn connect_writer(
     opts: &Options,
     journal: Option<std::sync::Arc<crate::cluster::ops::Journal>>,
 ) -> WriteRunner {
-    let identity =
-        crate::cluster::ops::Identity::load(opts.connect.kubeconfig.as_deref(), &conn.context);
+    let identity = crate::cluster::ops::Identity::new(
+        conn.user.as_deref(),
+        &conn.context,
+        conn.impersonating.clone(),
+    );
     WriteRunner::connect(
         conn.client.clone(),
         identity,

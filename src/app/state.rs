@@ -161,6 +161,8 @@ pub struct App {
     pub quit: bool,
     pub flash: Option<Flash>,
     pub cluster: ClusterInfo,
+    /// `--as`: who requests are made as, shown next to the context.
+    pub impersonating: Option<String>,
     /// The namespace watched, or `None` for all namespaces.
     pub namespace: Option<String>,
     /// The namespace `0` toggles back to.
@@ -202,6 +204,7 @@ impl App {
             clock: None,
             log_state: Default::default(),
             cluster,
+            impersonating: None,
             namespace,
             home_namespace,
             page_rows: 20,

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::commands::{Command, VIEW_ACTIONS};
 use crate::action::Action;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
@@ -31,6 +32,8 @@ pub enum Msg {
     /// Text pasted in one go (bracketed paste): into the prompt or the
     /// panel's focused field as one edit, never taken as keys.
     Paste(String),
+    /// A background result (a read, a write step, a context switch).
+    Done(super::done::Done),
 }
 
 /// What the run loop must do after an update. One per key press, moved
@@ -86,22 +89,9 @@ pub struct LogRequest {
     pub label: String,
 }
 
-/// Commands `:` understands besides the overview and the kinds' names.
-const OTHER_COMMANDS: [&str; 14] = [
-    "logs", "hl", "since", "tail", "ns", "ctx", "journal", "rollout", "history", "bg", "guard",
-    "help", "quit", "q",
-];
-
-/// Commands `:` understands, for completion and help: the overview, each
-/// listed kind's first name, then the rest.
+/// Commands `:` understands, for completion and help (`app::commands`).
 pub fn commands() -> Vec<&'static str> {
-    let kinds = Kind::LISTED
-        .into_iter()
-        .filter_map(|k| k.listing().and_then(|l| l.aliases.first().copied()));
-    std::iter::once("overview")
-        .chain(kinds)
-        .chain(OTHER_COMMANDS)
-        .collect()
+    super::commands::listed()
 }
 
 pub fn key_to_msg(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Msg> {
@@ -198,10 +188,19 @@ fn edit_prompt(app: &mut App, msg: Msg) {
 }
 
 pub fn update(app: &mut App, data: &Data, msg: Msg) -> Effect {
+    // A result is not a key press: the prompt and the one-line message stay.
+    let msg = match msg {
+        Msg::Done(done) => {
+            return super::done::apply(app, done).map_or(Effect::None, Effect::Write)
+        }
+        msg => msg,
+    };
     settle(app, data);
     // Any keypress retires the previous one-line message.
     app.flash = None;
     let effect = match msg {
+        // Taken above, before the key-press bookkeeping.
+        Msg::Done(_) => Effect::None,
         Msg::Action(a) => act(app, data, a),
         Msg::Panel(key) => panel_key(app, key),
         Msg::Paste(text) if !matches!(app.mode, Mode::Filter | Mode::Command) => {
@@ -318,10 +317,11 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
             app.input.clear();
         }
         Action::ViewOverview => switch(app, Screen::Overview),
-        Action::ViewDeployments => switch(app, Screen::List(Kind::Deployments)),
-        Action::ViewPods => switch(app, Screen::List(Kind::Pods)),
-        Action::ViewHpa => switch(app, Screen::List(Kind::Hpas)),
-        Action::ViewEvents => switch(app, Screen::List(Kind::Events)),
+        Action::ViewDeployments | Action::ViewPods | Action::ViewHpa | Action::ViewEvents => {
+            if let Some((_, kind)) = VIEW_ACTIONS.iter().find(|(v, _)| *v == action) {
+                switch(app, Screen::List(*kind));
+            }
+        }
         Action::ToggleAllNamespaces => {
             let target = if app.all_namespaces() {
                 Some(app.home_namespace.clone())
@@ -549,28 +549,6 @@ fn logs(app: &mut App, data: &Data) -> Effect {
     }
 }
 
-/// The secret lines of the pod detail, in display order: a Secret the pod
-/// reads whole expands to its keys once they were fetched.
-pub fn secret_lines(
-    app: &App,
-    pod: &crate::model::pod_detail::PodDetail,
-) -> Vec<(ObjKey, Option<String>)> {
-    use crate::model::pod_detail::ConfigKind;
-    let mut lines = Vec::new();
-    for r in pod.config.iter().filter(|r| r.kind == ConfigKind::Secret) {
-        let key = ObjKey::new(&pod.namespace, &r.name);
-        match (&r.key, app.secret_keys.get(&key)) {
-            (Some(k), _) => lines.push((key, Some(k.clone()))),
-            (None, Some(Ok(keys))) => {
-                lines.extend(keys.iter().map(|k| (key.clone(), Some(k.clone()))))
-            }
-            (None, _) => lines.push((key, None)),
-        }
-    }
-    lines.dedup();
-    lines
-}
-
 fn reveal(app: &mut App, data: &Data) -> Effect {
     let Screen::Detail(Kind::Pods, pod_key) = app.view().screen.clone() else {
         return Effect::None;
@@ -583,7 +561,7 @@ fn reveal(app: &mut App, data: &Data) -> Effect {
         return Effect::None;
     };
     let detail = crate::model::pod_detail::pod_detail(&item.obj, super::state::now());
-    let lines = secret_lines(app, &detail);
+    let lines = super::reveal::secret_lines(app, &detail);
     let Some((secret, key)) = lines
         .get(app.view().cursor.min(lines.len().saturating_sub(1)))
         .cloned()
@@ -678,20 +656,21 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
         return Effect::None;
     };
     let arg = words.next();
-    match cmd {
-        "q" | "q!" | "quit" | "exit" => app.quit = true,
-        "help" | "?" => app.help = true,
-        "overview" | "ov" | "home" => switch(app, Screen::Overview),
-        "logs" | "log" => return log_command(app, data, arg, words.collect()),
-        "journal" => return write_effect(write::open_journal(app)),
-        "rollout" => return write_effect(write::open_rollout(app, data, false)),
-        "history" => return write_effect(write::open_history(app, data)),
-        "bg" | "bluegreen" | "blue-green" => return write_effect(write::open_bluegreen(app, data)),
-        "guard" => return write_effect(write::open_guard(app)),
-        "hl" | "highlight" => {
+    let Some(resolved) = super::commands::resolve(cmd) else {
+        app.flash = Some(Flash {
+            text: format!("unknown command \"{cmd}\" (try: {})", commands().join(", ")),
+            error: true,
+        });
+        return Effect::None;
+    };
+    match resolved {
+        Command::Act(action) => return act(app, data, action),
+        Command::List(kind) => switch(app, Screen::List(kind)),
+        Command::Logs => return log_command(app, data, arg, words.collect()),
+        Command::Highlight => {
             return Effect::Log(LogCmd::Highlight(arg.unwrap_or_default().to_string()))
         }
-        "since" => {
+        Command::Since => {
             return match arg.and_then(crate::model::logs::since::since_secs) {
                 Some(secs) => Effect::Log(LogCmd::Since(secs)),
                 None => {
@@ -703,7 +682,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        "tail" => {
+        Command::Tail => {
             return match arg.and_then(|a| a.parse::<i64>().ok()).filter(|n| *n >= 0) {
                 Some(n) => Effect::Log(LogCmd::Tail(n)),
                 None => {
@@ -715,7 +694,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        "ns" | "namespace" => {
+        Command::Namespace => {
             return match arg {
                 None => {
                     let current = app.namespace.clone().unwrap_or_else(|| "all".into());
@@ -736,7 +715,7 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        "ctx" | "context" => {
+        Command::Context => {
             return match arg {
                 None => {
                     let list = app
@@ -774,18 +753,6 @@ fn command(app: &mut App, data: &Data, input: &str) -> Effect {
                 }
             };
         }
-        other => match Kind::from_word(other) {
-            Some(kind) => switch(app, Screen::List(kind)),
-            None => {
-                app.flash = Some(Flash {
-                    text: format!(
-                        "unknown command \"{other}\" (try: {})",
-                        commands().join(", ")
-                    ),
-                    error: true,
-                })
-            }
-        },
     }
     Effect::None
 }
@@ -864,4 +831,37 @@ fn valid_dns_label(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::done::Done;
+    use crate::app::state::ClusterInfo;
+
+    #[test]
+    fn a_result_is_applied_through_update_and_is_not_a_key_press() {
+        let info = ClusterInfo {
+            context: "old".into(),
+            contexts: vec!["old".into()],
+            server_version: "v1.30".into(),
+            readonly: false,
+        };
+        let mut app = App::new(info, Some("shop".into()), "shop".into());
+        app.flash = Some(Flash {
+            text: "keep me".into(),
+            error: false,
+        });
+        let key = ObjKey::new("shop", "db");
+        let done = Done::SecretKeys(key.clone(), Ok(vec!["password".into()]));
+        assert_eq!(
+            update(&mut app, &Data::default(), Msg::Done(done)),
+            Effect::None
+        );
+        assert_eq!(
+            app.secret_keys.get(&key),
+            Some(&Ok(vec!["password".into()]))
+        );
+        assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("keep me"));
+    }
 }

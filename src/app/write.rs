@@ -20,6 +20,13 @@ use k8s_openapi::api::apps::v1::Deployment;
 
 use super::data::Data;
 use super::state::{App, Flash, Kind, Screen};
+use crate::app::dialogs::bluegreen::BlueGreenPanel;
+use crate::app::dialogs::confirm::{ConfirmPanel, Phase};
+use crate::app::dialogs::guard::GuardPanel;
+use crate::app::dialogs::history::HistoryPanel;
+use crate::app::dialogs::journal::JournalPanel;
+use crate::app::dialogs::rollout::RolloutPanel;
+use crate::app::dialogs::PanelOutcome;
 use crate::cluster::ops::journal::JournalRead;
 use crate::cluster::ops::{
     Applied, GuardBudget, GuardState, GuardTarget, GuardView, OpError, OpRequest, Permission,
@@ -28,13 +35,6 @@ use crate::cluster::ops::{
 use crate::model::change::hpa_warning;
 use crate::model::pairs::{bluegreen_view, find_pairs, BlueGreenView, DEFAULT_SLOT_KEYS};
 use crate::model::verbs::Verb;
-use crate::ui::panels::bluegreen::BlueGreenPanel;
-use crate::ui::panels::confirm::{ConfirmPanel, Phase};
-use crate::ui::panels::guard::GuardPanel;
-use crate::ui::panels::history::HistoryPanel;
-use crate::ui::panels::journal::JournalPanel;
-use crate::ui::panels::rollout::RolloutPanel;
-use crate::ui::panels::PanelOutcome;
 
 /// Why every action is disabled with `--readonly`.
 pub const READONLY_REASON: &str = "read-only mode (--readonly)";
@@ -217,7 +217,7 @@ pub enum WriteEffect {
 }
 
 /// Results of write work, back from the runner.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum WriteDone {
     Planned(u64, Result<Planned, OpError>),
     Applied(u64, Result<Applied, OpError>),
@@ -569,7 +569,7 @@ pub fn focused_field_full(app: &App) -> bool {
 
 /// Said in the status line, which a long field cannot push out of sight.
 pub fn say_field_full(app: &mut App) {
-    let note = crate::ui::panels::field::cut_note(crate::ui::panels::field::MAX_FIELD_CHARS);
+    let note = crate::app::dialogs::field::cut_note(crate::app::dialogs::field::MAX_FIELD_CHARS);
     flash(app, note, true);
 }
 

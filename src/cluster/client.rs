@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use kube::client::ClientBuilder;
-use kube::config::{AuthInfo, ExecConfig, KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::config::{AuthInfo, ExecConfig, KubeConfigOptions};
 use kube::{Client, Config};
 
-use super::error_text;
+pub use super::connect_error::{one_line, ConnectError};
 use super::exec_auth::ExecAuth;
 use super::exec_plugin::{self, RunOptions};
+use super::{kubeconfig, overrides, proxy};
 
 #[derive(Clone, Debug, Default)]
 pub struct ConnectOptions {
@@ -26,6 +27,8 @@ pub struct ConnectOptions {
     pub at_start: bool,
     /// How long a credential plugin may run ([`EXEC_TIMEOUT`] if unset).
     pub exec_timeout: Option<Duration>,
+    /// kubectl's connection flags (`--as`, `--server`, ...).
+    pub flags: crate::cli::ConnectionFlags,
 }
 
 #[derive(Clone)]
@@ -38,37 +41,13 @@ pub struct Connection {
     pub server_version: String,
     /// Every context in the kubeconfig, for `:ctx`.
     pub contexts: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    #[error(
-        "no kubeconfig found: set KUBECONFIG, pass --kubeconfig PATH, or try `kockpit --demo`"
-    )]
-    NoKubeconfig,
-    #[error("cannot read kubeconfig {path}: {reason}")]
-    BadKubeconfig { path: String, reason: String },
-    #[error("kubeconfig has no current context: pass --context NAME (available: {available})")]
-    NoContext { available: String },
-    #[error("context \"{name}\" not found in kubeconfig (available: {available})")]
-    UnknownContext { name: String, available: String },
-    #[error("cannot use context \"{context}\": {reason}")]
-    BadContext { context: String, reason: String },
-    #[error("cannot reach the API server at {url} (context \"{context}\"): {reason}")]
-    Unreachable {
-        url: String,
-        context: String,
-        reason: String,
-    },
-    /// The server answered, with an error: say what it answered.
-    #[error("{answer} (API server {url}, context \"{context}\"{tries})")]
-    Answered {
-        url: String,
-        context: String,
-        answer: String,
-        /// `; 9 tries in 8s` when it was retried.
-        tries: String,
-    },
+    /// The kubeconfig user entry in use (`--user`, else the context's).
+    pub user: Option<String>,
+    /// Who requests are made as with `--as`: "alice (groups: dev)".
+    pub impersonating: Option<String>,
+    /// The proxy requests go through, for messages: "http://proxy:3128
+    /// (HTTPS_PROXY)".
+    pub proxy: Option<String>,
 }
 
 /// How long we wait for `/version` before calling a server unreachable;
@@ -82,14 +61,9 @@ const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_CAP: Duration = Duration::from_millis(1600);
 
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
-    let kubeconfig = load_kubeconfig(opts)?;
+    let mut kubeconfig = kubeconfig::load(opts.kubeconfig.as_deref())?;
     let contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
-    let available = kubeconfig
-        .contexts
-        .iter()
-        .map(|c| c.name.clone())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let available = contexts.join(", ");
     let context = match opts
         .context
         .clone()
@@ -106,10 +80,26 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         });
     };
     let context_namespace = named.context.as_ref().and_then(|c| c.namespace.clone());
+    let flags = &opts.flags;
+    let selected = overrides::select(&kubeconfig, &context, flags)?;
+    if let Some(cluster) = &selected.cluster {
+        overrides::apply_to_cluster(&mut kubeconfig, cluster, flags);
+    }
+    // client-go uses a cluster's proxy-url as it is; kube cannot say later
+    // whether its proxy came from there or from the environment.
+    let configured_proxy = selected.cluster.as_ref().and_then(|name| {
+        kubeconfig
+            .clusters
+            .iter()
+            .find(|c| &c.name == name)
+            .and_then(|c| c.cluster.as_ref())
+            .and_then(|c| c.proxy_url.clone())
+    });
 
     let kube_opts = KubeConfigOptions {
         context: Some(context.clone()),
-        ..Default::default()
+        cluster: flags.cluster.clone(),
+        user: flags.user.clone(),
     };
     let mut config = Config::from_custom_kubeconfig(kubeconfig, &kube_opts)
         .await
@@ -129,6 +119,25 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         context: context.clone(),
         reason,
     };
+    overrides::apply_to_auth(&mut config.auth_info, flags).map_err(bad_context)?;
+    let proxy = proxy::choose(
+        &config.cluster_url,
+        configured_proxy.as_deref(),
+        &proxy::ProxyEnv::from_env(),
+    )
+    .map_err(|e| bad_context(e.to_string()))?;
+    config.proxy_url = proxy.as_ref().map(|p| p.uri.clone());
+    let via = proxy
+        .as_ref()
+        .map(|p| format!(" through the proxy {} ({})", p.shown(), p.from))
+        .unwrap_or_default();
+    // kubectl's 0 means no limit; start-up must not hang, so 0 (or no
+    // flag) keeps our own deadline.
+    let deadline = flags
+        .request_timeout
+        .filter(|t| !t.is_zero())
+        .unwrap_or(PROBE_TIMEOUT);
+    config.connect_timeout = Some(config.connect_timeout.map_or(deadline, |c| c.min(deadline)));
 
     // A credential plugin runs here, once, under our deadline; kube never
     // sees the exec entry (see exec_plugin for why).
@@ -157,9 +166,9 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         None => builder.build(),
     };
 
-    let version = probe(&client, PROBE_TIMEOUT, opts.at_start)
+    let version = probe(&client, deadline, opts.at_start)
         .await
-        .map_err(|failure| failure.into_error(&cluster_url, &context))?;
+        .map_err(|failure| failure.into_error(&cluster_url, &via, &context))?;
 
     let namespace = opts
         .namespace
@@ -173,6 +182,9 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
         namespace,
         server_version: version,
         contexts,
+        user: selected.user,
+        impersonating: overrides::impersonation(flags),
+        proxy: proxy.map(|p| format!("{} ({})", p.shown(), p.from)),
     })
 }
 
@@ -198,16 +210,18 @@ enum ProbeFailure {
 }
 
 impl ProbeFailure {
-    fn into_error(self, url: &str, context: &str) -> ConnectError {
+    fn into_error(self, url: &str, via: &str, context: &str) -> ConnectError {
         match self {
             ProbeFailure::Answered { answer, tries } => ConnectError::Answered {
                 url: url.to_string(),
+                via: via.to_string(),
                 context: context.to_string(),
                 answer,
                 tries,
             },
             ProbeFailure::Unreachable { reason } => ConnectError::Unreachable {
                 url: url.to_string(),
+                via: via.to_string(),
                 context: context.to_string(),
                 reason,
             },
@@ -243,7 +257,7 @@ async fn probe(
                 }
                 None => {
                     return Err(ProbeFailure::Unreachable {
-                        reason: format!("no answer within {}s", deadline.as_secs()),
+                        reason: format!("no answer within {}", seconds(deadline)),
                     })
                 }
             },
@@ -255,9 +269,9 @@ async fn probe(
         if !announced {
             announced = true;
             eprintln!(
-                "kockpit: {}; retrying for up to {}s",
+                "kockpit: {}; retrying for up to {}",
                 one_line(&error),
-                deadline.as_secs()
+                seconds(deadline)
             );
         }
         tokio::time::sleep(pause.min(left)).await;
@@ -277,6 +291,15 @@ async fn probe(
         },
         (_, None) => ProbeFailure::Unreachable { reason: said },
     })
+}
+
+/// `8s`, `1.5s`.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 /// Failures that may pass by themselves: a busy or restarting server
@@ -305,51 +328,4 @@ fn transient(e: &kube::Error) -> bool {
         source = s.source();
     }
     false
-}
-
-fn load_kubeconfig(opts: &ConnectOptions) -> Result<Kubeconfig, ConnectError> {
-    let result = match &opts.kubeconfig {
-        Some(path) => {
-            if !path.exists() {
-                return Err(ConnectError::BadKubeconfig {
-                    path: path.display().to_string(),
-                    reason: "no such file".into(),
-                });
-            }
-            Kubeconfig::read_from(path)
-        }
-        None => Kubeconfig::read(),
-    };
-    result.map_err(|e| match e {
-        KubeconfigError::FindPath => ConnectError::NoKubeconfig,
-        KubeconfigError::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => {
-            if opts.kubeconfig.is_none()
-                && std::env::var_os("KUBECONFIG").is_none_or(|v| v.is_empty())
-            {
-                ConnectError::NoKubeconfig
-            } else {
-                ConnectError::BadKubeconfig {
-                    path: path.display().to_string(),
-                    reason: "no such file".into(),
-                }
-            }
-        }
-        other => ConnectError::BadKubeconfig {
-            path: opts
-                .kubeconfig
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .or_else(|| std::env::var("KUBECONFIG").ok())
-                .unwrap_or_else(|| "~/.kube/config".into()),
-            reason: one_line(&other),
-        },
-    })
-}
-
-/// One line for the operator from any client error (see `error_text`),
-/// cleaned like any other cluster text: errors carry the server's own text.
-pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
-    let text = error_text::describe(err);
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::model::sanitize::clean(&line).into_owned()
 }

@@ -523,6 +523,24 @@ impl TableRow for HpaRow {
     }
 }
 
+/// An HPA's row at `replicas` (wanting `desired`) with a CPU target of
+/// 50% and 90% used, for the tests that draw it (`ui::widgets::hpa_chart`).
+#[cfg(test)]
+pub(crate) fn fixture_row(replicas: i32, desired: i32) -> HpaRow {
+    let h: HorizontalPodAutoscaler = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "api"},
+                 "minReplicas": 2, "maxReplicas": 6,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 50}}}]},
+        "status": {"currentReplicas": replicas, "desiredReplicas": desired,
+                   "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu",
+                    "current": {"averageUtilization": 90}}}]}
+    }))
+    .unwrap();
+    hpa_row(&h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

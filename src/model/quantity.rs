@@ -11,9 +11,9 @@ pub fn parse(q: &str) -> Option<f64> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
         .unwrap_or(q.len());
     let (num, suffix) = q.split_at(split);
-    // `1e3` style exponents.
-    if let Some(exp) = suffix.strip_prefix(['e', 'E']) {
-        let e: i32 = exp.parse().ok()?;
+    // `1e3` style exponents: an `e`/`E` followed by a signed number. A bare
+    // `E` or `Ei` is the exa/exbi suffix below (`1E`, `2Ei`).
+    if let Some(Ok(e)) = suffix.strip_prefix(['e', 'E']).map(str::parse::<i32>) {
         return Some(num.parse::<f64>().ok()? * 10f64.powi(e));
     }
     let base: f64 = num.parse().ok()?;
@@ -71,12 +71,16 @@ mod tests {
             ("2k", 2000.0),
             ("1e3", 1000.0),
             ("64Ki", 65536.0),
+            ("1E", 1e18),
+            ("2Ei", 2.0 * 1024f64.powi(6)),
+            ("1E3", 1000.0),
+            ("5e-3", 0.005),
         ];
         for (q, want) in cases {
             let got = parse(q).unwrap();
             assert!((got - want).abs() < 1e-9 * want.max(1.0), "{q}: {got}");
         }
-        for bad in ["", "abc", "12Q", "1.2.3"] {
+        for bad in ["", "abc", "12Q", "1.2.3", "1e", "1Ex"] {
             assert!(parse(bad).is_none(), "{bad}");
         }
     }

@@ -91,7 +91,7 @@ pub struct FrameModel {
     /// The write-side panel open over the body.
     pub overlay: Option<crate::ui::overlay::Overlay>,
     /// The guard's element in the header, kept while navigating.
-    pub guard: Option<crate::ui::overlay::GuardStatus>,
+    pub guard: Option<crate::app::dialogs::guard::GuardStatus>,
 }
 
 /// Rows of table body that fit in a terminal `height` rows tall (header,
@@ -192,7 +192,12 @@ pub fn build(
             .collect()
     });
     FrameModel {
-        context: app.cluster.context.clone(),
+        // Impersonation changes what every screen shows and every change
+        // does: it stays next to the context.
+        context: match &app.impersonating {
+            Some(who) => format!("{} as {who}", app.cluster.context),
+            None => app.cluster.context.clone(),
+        },
         namespace: ns_label,
         version: app.cluster.server_version.clone(),
         readonly: app.cluster.readonly,

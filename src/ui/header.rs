@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::frame::{FrameModel, Liveness};
 use super::overlay::guard_style;
-use crate::cluster::ops::GuardState;
+use crate::app::dialogs::guard::GuardPhase;
 use crate::config::theme::Theme;
 
 /// What a piece of the header is, for its colour.
@@ -25,7 +25,7 @@ pub enum Part {
     Label,
     Value,
     ReadOnly,
-    Guard(GuardState),
+    Guard(GuardPhase),
     Live,
     Syncing,
     Stale,
@@ -149,7 +149,7 @@ fn try_layout(m: &FrameModel, l: &Layout, width: usize) -> Option<Vec<(String, P
             after.push(("[read-only] ".to_string(), Part::ReadOnly));
         }
         if let Some(g) = &m.guard {
-            after.push((format!("{}  ", g.text), Part::Guard(g.state)));
+            after.push((format!("{}  ", g.text), Part::Guard(g.phase)));
         }
     }
     after.push(liveness(&m.liveness, l.live));

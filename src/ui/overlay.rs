@@ -6,17 +6,21 @@
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
+use crate::app::dialogs::bluegreen::BlueGreenPanelView;
+use crate::app::dialogs::confirm::ConfirmView;
+use crate::app::dialogs::guard::{GuardPanelView, GuardPhase, GuardStatus};
+use crate::app::dialogs::history::HistoryView;
+use crate::app::dialogs::journal::JournalView;
+use crate::app::dialogs::rollout::RolloutPanelView;
 use crate::app::state::App;
 use crate::app::write::Panel;
-use crate::cluster::ops::{GuardState, GuardView};
 use crate::config::theme::Theme;
-use crate::model::age::human_duration;
-use crate::ui::panels::bluegreen::{draw_bluegreen, BlueGreenPanelView};
-use crate::ui::panels::confirm::{draw_confirm, ConfirmView};
+use crate::ui::panels::bluegreen::draw_bluegreen;
+use crate::ui::panels::confirm::draw_confirm;
 use crate::ui::panels::guard::draw_guard;
-use crate::ui::panels::history::{draw_history, HistoryView};
-use crate::ui::panels::journal::{draw_journal, JournalView};
-use crate::ui::panels::rollout::{draw_rollout_panel, RolloutPanelView};
+use crate::ui::panels::history::draw_history;
+use crate::ui::panels::journal::draw_journal;
+use crate::ui::panels::rollout::draw_rollout_panel;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
@@ -24,7 +28,7 @@ pub enum Overlay {
     History(HistoryView),
     BlueGreen(Box<BlueGreenPanelView>),
     Confirm(ConfirmView),
-    Guard(GuardView),
+    Guard(GuardPanelView),
     Journal(JournalView),
 }
 
@@ -35,42 +39,26 @@ pub fn overlay(app: &App) -> Option<Overlay> {
         Panel::History(p) => Overlay::History(p.view()),
         Panel::BlueGreen(p) => Overlay::BlueGreen(Box::new(p.view())),
         Panel::Confirm(c) => Overlay::Confirm(c.panel.view()),
-        Panel::Guard(p) => Overlay::Guard(p.view.clone()),
+        Panel::Guard(p) => Overlay::Guard(p.view()),
         Panel::Journal(p) => Overlay::Journal(p.view().clone()),
     })
 }
 
-/// The header's guard element: what is guarded and how it stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GuardStatus {
-    pub text: String,
-    pub state: GuardState,
-}
-
 /// Shown while a guard watches, and after it acted (until another starts).
 pub fn guard_status(app: &App) -> Option<GuardStatus> {
-    let g = app.write.guard.as_ref()?;
-    let what = g.title.strip_prefix("guarding ").unwrap_or(&g.title);
-    let text = match g.state {
-        GuardState::Watching => format!(
-            "⛨ {what}: {} left (ctrl-g)",
-            human_duration(i64::try_from(g.seconds_left).unwrap_or(i64::MAX))
-        ),
-        state => format!("⛨ {what}: {}", state.as_str()),
-    };
-    Some(GuardStatus {
-        text,
-        state: g.state,
-    })
+    app.write
+        .guard
+        .as_ref()
+        .map(crate::app::dialogs::guard::guard_status)
 }
 
 /// The style the guard element is drawn in.
-pub fn guard_style(state: GuardState, theme: &Theme) -> ratatui::style::Style {
+pub fn guard_style(state: GuardPhase, theme: &Theme) -> ratatui::style::Style {
     match state {
-        GuardState::Watching => theme.progressing(),
-        GuardState::Healthy => theme.ok(),
-        GuardState::Cancelled => theme.dim(),
-        GuardState::RollingBack | GuardState::RolledBack | GuardState::RollbackFailed => {
+        GuardPhase::Watching => theme.progressing(),
+        GuardPhase::Healthy => theme.ok(),
+        GuardPhase::Cancelled => theme.dim(),
+        GuardPhase::RollingBack | GuardPhase::RolledBack | GuardPhase::RollbackFailed => {
             theme.failed()
         }
     }

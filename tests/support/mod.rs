@@ -15,4 +15,5 @@ pub mod deploy;
 pub mod env;
 pub mod kubectl;
 pub mod poll;
+pub mod proxy;
 pub mod tmux;

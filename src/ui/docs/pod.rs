@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::data::Data;
+use crate::app::reveal::secret_lines;
 use crate::app::state::{App, ObjKey};
-use crate::app::update::secret_lines;
 use crate::model::age::age;
 use crate::model::pod_detail::{pod_detail, ConfigKind};
 use crate::ui::doc::{Doc, Role};

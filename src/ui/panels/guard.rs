@@ -4,54 +4,24 @@
 //! Keys: c cancel the guard (nothing is undone), Esc close the panel (the
 //! guard keeps running while the app holds its handle).
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{is_press, plain, PanelOutcome};
-use crate::cluster::ops::{GuardState, GuardView};
+use crate::app::dialogs::guard::{GuardPanelView, GuardPhase};
 use crate::config::theme::Theme;
 use crate::model::age::human_duration;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GuardPanel {
-    pub view: GuardView,
-}
-
-impl GuardPanel {
-    pub fn new(view: GuardView) -> Self {
-        GuardPanel { view }
-    }
-
-    /// The guard's latest view (from `GuardHandle::subscribe`).
-    pub fn update(&mut self, view: GuardView) {
-        self.view = view;
-    }
-
-    pub fn handle_key(&mut self, key: KeyEvent) -> PanelOutcome {
-        if !is_press(&key) {
-            return PanelOutcome::Ignored;
-        }
-        match (key.code, plain(&key)) {
-            (_, Some('c')) if self.view.state == GuardState::Watching => PanelOutcome::CancelGuard,
-            (_, Some('c')) => PanelOutcome::Consumed,
-            (KeyCode::Esc, _) | (_, Some('q')) => PanelOutcome::Close,
-            _ => PanelOutcome::Ignored,
-        }
-    }
-}
-
-pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardView, theme: &Theme) {
-    let state_style = match v.state {
-        GuardState::Watching => theme.progressing(),
-        GuardState::RollingBack => theme.warning(),
-        GuardState::RolledBack => theme.warning(),
-        GuardState::Healthy => theme.ok(),
-        GuardState::Cancelled => theme.dim(),
-        GuardState::RollbackFailed => theme.failed(),
+pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardPanelView, theme: &Theme) {
+    let state_style = match v.phase {
+        GuardPhase::Watching => theme.progressing(),
+        GuardPhase::RollingBack => theme.warning(),
+        GuardPhase::RolledBack => theme.warning(),
+        GuardPhase::Healthy => theme.ok(),
+        GuardPhase::Cancelled => theme.dim(),
+        GuardPhase::RollbackFailed => theme.failed(),
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -67,14 +37,14 @@ pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardView, theme: &Theme) {
     } else {
         (v.seconds_left as f64 / v.budget_seconds as f64).clamp(0.0, 1.0)
     };
-    let label = if v.state == GuardState::Watching {
+    let label = if v.phase == GuardPhase::Watching {
         format!(
             "{} left of {}",
             human_duration(i64::try_from(v.seconds_left).unwrap_or(i64::MAX)),
             human_duration(i64::try_from(v.budget_seconds).unwrap_or(i64::MAX))
         )
     } else {
-        v.state.as_str().to_string()
+        v.label.to_string()
     };
     f.render_widget(
         Gauge::default()
@@ -85,7 +55,7 @@ pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardView, theme: &Theme) {
     );
     let mut lines = vec![Line::from(vec![
         Span::styled(" state  ", theme.dim()),
-        Span::styled(v.state.as_str(), state_style),
+        Span::styled(v.label, state_style),
     ])];
     lines.push(Line::from(vec![
         Span::styled(" seen   ", theme.dim()),
@@ -98,7 +68,7 @@ pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardView, theme: &Theme) {
         ]));
     }
     if let Some(r) = &v.result {
-        let style = if v.state == GuardState::RollbackFailed {
+        let style = if v.phase == GuardPhase::RollbackFailed {
             theme.failed()
         } else {
             theme.ok()
@@ -109,7 +79,7 @@ pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardView, theme: &Theme) {
         ]));
     }
     lines.push(Line::from(Span::styled(
-        if v.state == GuardState::Watching {
+        if v.phase == GuardPhase::Watching {
             " c cancel the guard (nothing is undone) · esc hide"
         } else {
             " esc close"
@@ -122,40 +92,17 @@ pub fn draw_guard(f: &mut Frame, area: Rect, v: &GuardView, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::panels::test_keys::*;
-
-    fn view(state: GuardState) -> GuardView {
-        GuardView {
-            title: "guarding the rollout of shop/api".into(),
-            state,
-            seconds_left: 75,
-            budget_seconds: 300,
-            reason: (state == GuardState::RolledBack)
-                .then(|| "pod api-new-1 is crash-looping (container app, 3 restarts)".into()),
-            observation: "Waiting for deployment \"api\" rollout to finish: 1 of 3 updated replicas are available...".into(),
-            result: (state == GuardState::RolledBack)
-                .then(|| "roll back deployment api to revision 1: applied to deployment shop/api".into()),
-        }
-    }
-
-    #[test]
-    fn c_cancels_only_while_watching() {
-        let mut p = GuardPanel::new(view(GuardState::Watching));
-        assert_eq!(p.handle_key(ch('c')), PanelOutcome::CancelGuard);
-        p.update(view(GuardState::RolledBack));
-        assert_eq!(p.handle_key(ch('c')), PanelOutcome::Consumed);
-        assert_eq!(p.handle_key(key(KeyCode::Esc)), PanelOutcome::Close);
-        assert_eq!(p.handle_key(ch('x')), PanelOutcome::Ignored);
-    }
+    use crate::app::dialogs::guard::tests::panel_view;
+    use crate::ui::panels::test_render::*;
 
     #[test]
     fn renders_countdown_and_reason() {
         let theme = Theme::builtin();
-        let v = view(GuardState::Watching);
+        let v = panel_view(false);
         let screen = text(&render(100, 10, |f| draw_guard(f, f.area(), &v, &theme)));
         assert!(screen.contains("75s left of 5m"), "{screen}");
         assert!(screen.contains("1 of 3 updated replicas are available"));
-        let v = view(GuardState::RolledBack);
+        let v = panel_view(true);
         let buf = render(100, 10, |f| draw_guard(f, f.area(), &v, &theme));
         let screen = text(&buf);
         assert!(screen.contains("rolled back"));

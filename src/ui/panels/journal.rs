@@ -6,109 +6,21 @@
 //! Esc close.
 
 use chrono::SecondsFormat;
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::{is_press, plain, PanelOutcome};
-use crate::cluster::ops::journal::JournalRead;
-use crate::cluster::ops::{Entry, Outcome};
+use crate::app::dialogs::journal::{JournalRow, JournalView, OutcomeTone};
 use crate::config::theme::Theme;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JournalView {
-    pub path: String,
-    pub entries: Vec<Entry>,
-    pub unreadable_lines: usize,
-    pub selected: usize,
-    pub details: bool,
-    pub error: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JournalPanel {
-    view: JournalView,
-}
-
-impl JournalPanel {
-    /// `read` from `cluster::ops::journal::read_journal`.
-    pub fn new(path: &str, read: Result<JournalRead, String>) -> Self {
-        let mut p = JournalPanel {
-            view: JournalView {
-                path: path.to_string(),
-                entries: Vec::new(),
-                unreadable_lines: 0,
-                selected: 0,
-                details: false,
-                error: None,
-            },
-        };
-        p.load(read);
-        p
-    }
-
-    /// A fresh read (after `PanelOutcome::Reload`).
-    pub fn load(&mut self, read: Result<JournalRead, String>) {
-        match read {
-            Ok(r) => {
-                self.view.entries = r.entries;
-                self.view.unreadable_lines = r.unreadable_lines;
-                self.view.error = None;
-            }
-            Err(e) => self.view.error = Some(e),
-        }
-        self.view.selected = self
-            .view
-            .selected
-            .min(self.view.entries.len().saturating_sub(1));
-    }
-
-    pub fn handle_key(&mut self, key: KeyEvent) -> PanelOutcome {
-        if !is_press(&key) {
-            return PanelOutcome::Ignored;
-        }
-        let n = self.view.entries.len();
-        match (key.code, plain(&key)) {
-            (KeyCode::Esc, _) if self.view.details => {
-                self.view.details = false;
-                PanelOutcome::Consumed
-            }
-            (KeyCode::Esc, _) | (_, Some('q')) => PanelOutcome::Close,
-            (KeyCode::Up, _) | (_, Some('k')) => {
-                self.view.selected = self.view.selected.saturating_sub(1);
-                PanelOutcome::Consumed
-            }
-            (KeyCode::Down, _) | (_, Some('j')) => {
-                self.view.selected = (self.view.selected + 1).min(n.saturating_sub(1));
-                PanelOutcome::Consumed
-            }
-            (KeyCode::Home, _) | (_, Some('g')) => {
-                self.view.selected = 0;
-                PanelOutcome::Consumed
-            }
-            (KeyCode::Enter, _) => {
-                self.view.details = !self.view.details;
-                PanelOutcome::Consumed
-            }
-            (_, Some('r')) => PanelOutcome::Reload,
-            _ => PanelOutcome::Ignored,
-        }
-    }
-
-    pub fn view(&self) -> &JournalView {
-        &self.view
-    }
-}
-
-fn outcome_style(e: &Entry, theme: &Theme) -> Style {
-    match e.outcome {
-        Outcome::Applied if e.ok() => theme.ok(),
-        Outcome::Applied | Outcome::DryRun => theme.failed(),
-        Outcome::Refused => theme.warning(),
-        Outcome::Cancelled | Outcome::Skipped => theme.dim(),
+fn outcome_style(e: &JournalRow, theme: &Theme) -> Style {
+    match e.tone {
+        OutcomeTone::Ok => theme.ok(),
+        OutcomeTone::Failed => theme.failed(),
+        OutcomeTone::Refused => theme.warning(),
+        OutcomeTone::Quiet => theme.dim(),
     }
 }
 
@@ -173,7 +85,7 @@ pub fn draw_journal(f: &mut Frame, area: Rect, v: &JournalView, theme: &Theme) {
                         format!("{}/{}", e.namespace, e.object),
                         e.action.clone(),
                         change,
-                        e.outcome.as_str().to_string(),
+                        e.outcome.to_string(),
                         e.result.clone(),
                     ]
                     .map(Cell::from),
@@ -209,7 +121,7 @@ pub fn draw_journal(f: &mut Frame, area: Rect, v: &JournalView, theme: &Theme) {
             Line::from(format!(" before   {}", e.before)),
             Line::from(format!(" after    {}", e.after)),
             Line::from(Span::styled(
-                format!(" outcome  {} · {}", e.outcome.as_str(), e.result),
+                format!(" outcome  {} · {}", e.outcome, e.result),
                 outcome_style(e, theme),
             )),
         ];
@@ -235,55 +147,11 @@ pub fn draw_journal(f: &mut Frame, area: Rect, v: &JournalView, theme: &Theme) {
 
 #[cfg(test)]
 mod tests {
-    use chrono::DateTime;
-
     use super::*;
-    use crate::ui::panels::test_keys::*;
-
-    fn entry(action: &str, outcome: Outcome, result: &str) -> Entry {
-        Entry {
-            time: DateTime::from_timestamp(1_767_225_600, 0).unwrap(),
-            user: "alice".into(),
-            context: "prod".into(),
-            namespace: "shop".into(),
-            object: "Deployment/api".into(),
-            action: action.into(),
-            before: "replicas 2".into(),
-            after: "replicas 5".into(),
-            outcome,
-            result: result.into(),
-            note: Some("guard: pod crash-looping".into()),
-        }
-    }
-
-    fn panel() -> JournalPanel {
-        JournalPanel::new(
-            "/state/journal.jsonl",
-            Ok(JournalRead {
-                entries: vec![
-                    entry("scale", Outcome::Applied, "ok"),
-                    entry("rollback to revision 1", Outcome::Refused, "forbidden: no"),
-                ],
-                unreadable_lines: 1,
-            }),
-        )
-    }
-
-    #[test]
-    fn keys() {
-        let mut p = panel();
-        assert_eq!(p.handle_key(ch('j')), PanelOutcome::Consumed);
-        assert_eq!(p.view().selected, 1);
-        assert_eq!(p.handle_key(ch('j')), PanelOutcome::Consumed);
-        assert_eq!(p.view().selected, 1);
-        assert_eq!(p.handle_key(ch('r')), PanelOutcome::Reload);
-        p.handle_key(key(KeyCode::Enter));
-        assert!(p.view().details);
-        assert_eq!(p.handle_key(key(KeyCode::Esc)), PanelOutcome::Consumed);
-        assert_eq!(p.handle_key(key(KeyCode::Esc)), PanelOutcome::Close);
-        p.load(Err("cannot read".into()));
-        assert_eq!(p.view().error.as_deref(), Some("cannot read"));
-    }
+    use crate::app::dialogs::journal::tests::panel;
+    use crate::app::dialogs::test_keys::key;
+    use crate::ui::panels::test_render::*;
+    use crossterm::event::KeyCode;
 
     #[test]
     fn renders_rows_coloured_by_outcome_and_details() {

@@ -534,29 +534,15 @@ fn draw_events(f: &mut Frame, area: Rect, events: &[String], theme: &Theme) {
 mod tests {
     use super::*;
     use crate::model::history::{Limits, MetricSample};
-    use crate::model::hpa::hpa_row;
-    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
-    use serde_json::json;
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_767_225_600 + s, 0).unwrap()
     }
 
     fn row(replicas: i32, desired: i32) -> HpaRow {
-        let h: HorizontalPodAutoscaler = serde_json::from_value(json!({
-            "metadata": {"name": "api", "namespace": "shop"},
-            "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "api"},
-                     "minReplicas": 2, "maxReplicas": 6,
-                     "metrics": [{"type": "Resource", "resource": {"name": "cpu",
-                        "target": {"type": "Utilization", "averageUtilization": 50}}}]},
-            "status": {"currentReplicas": replicas, "desiredReplicas": desired,
-                       "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu",
-                        "current": {"averageUtilization": 90}}}]}
-        }))
-        .unwrap();
-        hpa_row(&h)
+        crate::model::hpa::fixture_row(replicas, desired)
     }
 
     fn sample(s: i64, current: i32, desired: i32, cpu: f64) -> Sample {

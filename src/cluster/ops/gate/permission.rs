@@ -138,7 +138,9 @@ impl Gate {
                 }
                 let mut why = format!(
                     "{} may not {} {resource} in namespace \"{}\"",
-                    self.identity.user, key.verb, key.namespace
+                    self.identity.who(),
+                    key.verb,
+                    key.namespace
                 );
                 let extra = status
                     .reason

@@ -47,7 +47,7 @@ impl Gate {
     ) {
         self.write(Entry {
             time: chrono::Utc::now(),
-            user: self.identity.user.clone(),
+            user: self.identity.who(),
             context: self.identity.context.clone(),
             namespace: target.namespace.clone(),
             object: target.label(),
@@ -64,7 +64,7 @@ impl Gate {
     pub(super) fn record(&self, c: &Change, outcome: Outcome, result: &str, note: Option<&str>) {
         self.write(Entry {
             time: chrono::Utc::now(),
-            user: self.identity.user.clone(),
+            user: self.identity.who(),
             context: self.identity.context.clone(),
             namespace: c.target.namespace.clone(),
             object: c.target.label(),
