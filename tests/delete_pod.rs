@@ -15,6 +15,7 @@ use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use kockpit::app::data::Data;
+use kockpit::app::dialogs::confirm::Phase;
 use kockpit::app::effects::{self, Done};
 use kockpit::app::state::{App, ClusterInfo};
 use kockpit::app::update::{key_to_msg, update, Effect};
@@ -30,7 +31,6 @@ use kockpit::demo::{DemoCluster, DemoOptions};
 use kockpit::model::cached::Pod as CachedPod;
 use kockpit::model::pairs::DEFAULT_SLOT_KEYS;
 use kockpit::model::verbs::Verb;
-use kockpit::ui::panels::confirm::Phase;
 
 const T: Duration = Duration::from_secs(90);
 const RESTRICTED_CONTEXT: &str = "kockpit-demo-restricted";
