@@ -4,6 +4,10 @@
 
 use serde::Deserialize;
 
+/// A verb's name (`delete_pod`), as `Action::Verb` carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VerbName(pub &'static str);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -52,6 +56,12 @@ pub enum Action {
     Guard,
     /// The journal of every change attempted.
     Journal,
+    /// A verb on the object under the highlight or on screen, by its
+    /// `model::verbs::VerbSpec::name` (`delete_pod`), which is also how
+    /// keymaps name it. A name, not the `Verb` itself: actions sit below
+    /// the model in the layer order.
+    #[serde(skip_deserializing)]
+    Verb(VerbName),
 }
 
 impl Action {
@@ -94,6 +104,8 @@ impl Action {
             Action::PauseResume => "deployment: pause / resume the rollout (asks first)",
             Action::Guard => "guarded rollout: countdown (c cancels)",
             Action::Journal => "journal of changes",
+            // A verb's binding carries its own (`VerbSpec::desc`).
+            Action::Verb(_) => "change the selected object (asks first)",
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::config::keymap::Keymap;
 use crate::model::filter::Filter;
 use crate::model::selector::Selector;
 use crate::model::table::TableRow;
+use crate::model::verbs::Verb;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
@@ -354,6 +355,11 @@ fn act(app: &mut App, data: &Data, action: Action) -> Effect {
         Action::PauseResume => return write_effect(write::quick_action(app, data, false)),
         Action::Guard => return write_effect(write::open_guard(app)),
         Action::Journal => return write_effect(write::open_journal(app)),
+        Action::Verb(crate::action::VerbName(name)) => {
+            if let Some(v) = Verb::by_name(name) {
+                return write_effect(write::verb(app, v));
+            }
+        }
         // Log actions are handled by the log view itself.
         Action::LogFollow
         | Action::LogWrap

@@ -34,6 +34,7 @@ use crate::cluster::ops::{
 };
 use crate::model::change::hpa_warning;
 use crate::model::pairs::{bluegreen_view, find_pairs, BlueGreenView, DEFAULT_SLOT_KEYS};
+use crate::model::verbs::Verb;
 
 /// Why every action is disabled with `--readonly`.
 pub const READONLY_REASON: &str = "read-only mode (--readonly)";
@@ -413,6 +414,37 @@ pub fn quick_action(app: &mut App, data: &Data, restart: bool) -> Option<WriteEf
         }
     };
     request(app, req, None)
+}
+
+/// A verb on the object under the highlight (its kind's table) or on
+/// screen (its detail): straight to the confirm panel.
+pub fn verb(app: &mut App, verb: Verb) -> Option<WriteEffect> {
+    let spec = verb.spec();
+    let view = app.view();
+    let ours = |k: &Kind| k.listing().is_some_and(|l| l.api_kind == spec.kind);
+    let key = match &view.screen {
+        Screen::List(k) if ours(k) => app.selected_key().cloned(),
+        Screen::Detail(k, key) if ours(k) => Some((key.namespace.clone(), key.name.clone())),
+        _ => None,
+    };
+    let Some((namespace, name)) = key else {
+        let kind = spec.kind.to_ascii_lowercase();
+        flash(
+            app,
+            format!("select a {kind} first ({kind}s table or {kind} detail)"),
+            true,
+        );
+        return None;
+    };
+    request(
+        app,
+        OpRequest::Verb {
+            verb,
+            namespace,
+            name,
+        },
+        None,
+    )
 }
 
 /// Asks for a change: refused at once in read-only mode, otherwise planned.

@@ -7,7 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
 use super::{line_of, ConfigError};
-use crate::action::Action;
+use crate::action::{Action, VerbName};
+use crate::model::verbs::Verb;
 
 pub const DEFAULT: &str = include_str!("../../keymaps/default.toml");
 pub const VIM: &str = include_str!("../../keymaps/vim.toml");
@@ -174,10 +175,12 @@ impl Keymap {
     pub fn builtin() -> Self {
         // The shipped file is parsed by a test; if it were broken the test
         // fails, and here we degrade to an empty map rather than panic.
-        Self::from_layers(&[("keymaps/default.toml", DEFAULT)]).unwrap_or_else(|_| Keymap {
-            bindings: Vec::new(),
-            lookup: HashMap::new(),
-        })
+        Self::from_layers(&[("keymaps/default.toml", DEFAULT)])
+            .unwrap_or_else(|_| Keymap {
+                bindings: Vec::new(),
+                lookup: HashMap::new(),
+            })
+            .with_verb_keys()
     }
 
     /// Loads `name` (a shipped keymap) and then the user's file, if any.
@@ -227,11 +230,23 @@ impl Keymap {
             layers.push(user);
             let (keymap, mut errors) = Self::from_layers_all(&layers);
             if errors.is_empty() && problems.is_empty() {
-                return (keymap, problems);
+                return (keymap.with_verb_keys(), problems);
             }
             problems.append(&mut errors);
         }
-        (shipped, problems)
+        (shipped.with_verb_keys(), problems)
+    }
+
+    /// Adds each verb's own key where the files left it free (see
+    /// [`add_verb_defaults`]): the last layer of the shipped defaults.
+    fn with_verb_keys(mut self) -> Self {
+        add_verb_defaults(&mut self.bindings);
+        self.lookup = self
+            .bindings
+            .iter()
+            .flat_map(|b| b.keys.iter().map(move |k| (*k, b.action)))
+            .collect();
+        self
     }
 
     /// Later layers override earlier ones key by key.
@@ -285,6 +300,36 @@ impl Keymap {
     }
 }
 
+/// Each verb's own key (`VerbSpec::key`), unless a layer bound the verb
+/// already or gave that key to something else: a verb brings its binding,
+/// so adding one needs no keymap edit, and a keymap still has the last word.
+fn add_verb_defaults(bindings: &mut Vec<Binding>) {
+    for &verb in Verb::ALL {
+        let spec = verb.spec();
+        let Ok(key) = KeyCombo::parse(spec.key) else {
+            continue;
+        };
+        let bound = bindings
+            .iter()
+            .any(|b| b.action == Action::Verb(VerbName(spec.name)) || b.keys.contains(&key));
+        if !bound {
+            bindings.push(Binding {
+                keys: vec![key],
+                action: Action::Verb(VerbName(spec.name)),
+                desc: spec.desc.to_string(),
+            });
+        }
+    }
+}
+
+/// What help shows for a binding without its own `desc`.
+fn description(action: Action) -> &'static str {
+    match action {
+        Action::Verb(VerbName(name)) => Verb::by_name(name).map_or("", |v| v.spec().desc),
+        other => other.default_description(),
+    }
+}
+
 fn resolve(file: &str, text: &str, raw: RawBinding) -> Result<Binding, ConfigError> {
     let err = |offset: usize, reason: String| ConfigError {
         file: file.into(),
@@ -292,13 +337,17 @@ fn resolve(file: &str, text: &str, raw: RawBinding) -> Result<Binding, ConfigErr
         reason,
     };
     let action_name = raw.action.get_ref();
-    let action: Action = serde_json::from_value(serde_json::Value::String(action_name.clone()))
-        .map_err(|_| {
-            err(
-                raw.action.span().start,
-                format!("unknown action \"{action_name}\""),
-            )
-        })?;
+    let verb = Verb::by_name(action_name).map(|v| Action::Verb(VerbName(v.spec().name)));
+    let action: Action = match verb {
+        Some(a) => Ok(a),
+        None => serde_json::from_value(serde_json::Value::String(action_name.clone())),
+    }
+    .map_err(|_| {
+        err(
+            raw.action.span().start,
+            format!("unknown action \"{action_name}\""),
+        )
+    })?;
     if raw.keys.is_empty() {
         return Err(err(
             raw.action.span().start,
@@ -313,9 +362,7 @@ fn resolve(file: &str, text: &str, raw: RawBinding) -> Result<Binding, ConfigErr
     Ok(Binding {
         keys,
         action,
-        desc: raw
-            .desc
-            .unwrap_or_else(|| action.default_description().to_string()),
+        desc: raw.desc.unwrap_or_else(|| description(action).to_string()),
     })
 }
 
@@ -420,6 +467,38 @@ mod tests {
         let listed = DEFAULT.matches("\nkeys = ").count();
         assert_eq!(k.bindings().len(), listed, "a binding lost all its keys");
         assert_eq!(bound, k.lookup.len());
+    }
+
+    #[test]
+    fn a_verb_brings_its_key_unless_a_keymap_took_it() {
+        for &verb in Verb::ALL {
+            let spec = verb.spec();
+            let combo = KeyCombo::parse(spec.key).unwrap();
+            let ev = KeyEvent::new(combo.code, combo.mods);
+            for (name, text) in SHIPPED {
+                let (k, _) = Keymap::load(name, None);
+                // vim pages with ctrl-d: a file that binds the key wins.
+                let files = Keymap::from_layers(&[("keymaps/default.toml", DEFAULT), (name, text)])
+                    .unwrap();
+                let want = files
+                    .action_for(&ev)
+                    .unwrap_or(Action::Verb(VerbName(spec.name)));
+                assert_eq!(k.action_for(&ev), Some(want), "{name}: {}", spec.key);
+            }
+            let b = Keymap::builtin();
+            let b = b
+                .bindings()
+                .iter()
+                .find(|b| b.action == Action::Verb(VerbName(spec.name)));
+            assert_eq!(b.map(|b| b.desc.as_str()), Some(spec.desc));
+            // Bound by name on another key, the verb leaves its own free.
+            let user = format!("[[bind]]\nkeys = [\"f12\"]\naction = \"{}\"\n", spec.name);
+            let (k, problems) = Keymap::load("default", Some(("k.toml", &user)));
+            assert!(problems.is_none(), "{problems:?}");
+            let f12 = KeyEvent::new(KeyCode::F(12), KeyModifiers::NONE);
+            assert_eq!(k.action_for(&f12), Some(Action::Verb(VerbName(spec.name))));
+            assert_ne!(k.action_for(&ev), Some(Action::Verb(VerbName(spec.name))));
+        }
     }
 
     #[test]

@@ -23,3 +23,4 @@ pub mod sanitize;
 pub mod selector;
 pub mod table;
 pub mod typed_regex;
+pub mod verbs;

@@ -95,6 +95,13 @@ impl OpError {
     }
 }
 
+/// A verb's refusal (already sanitized) is the gate's refusal.
+impl From<crate::model::verbs::Refused> for OpError {
+    fn from(r: crate::model::verbs::Refused) -> Self {
+        OpError::Refused(r.0)
+    }
+}
+
 fn one_line_text(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

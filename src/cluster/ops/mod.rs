@@ -19,6 +19,7 @@ pub mod plan;
 pub mod request;
 pub mod rollback;
 pub mod rollout;
+pub mod send;
 
 pub use errors::OpError;
 pub use gate::{Applied, Gate, Permission};

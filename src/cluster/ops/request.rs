@@ -15,6 +15,7 @@ use super::rollback::{rollback, RollbackDecision};
 use super::rollout;
 use crate::model::change::{hpa_warning, parse_int_or_percent, parse_replicas};
 use crate::model::pairs::{check_endpoints, pair_of, Pair};
+use crate::model::verbs::Verb;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpRequest {
@@ -83,6 +84,12 @@ pub enum OpRequest {
         service: String,
         slot: String,
     },
+    /// A verb on one object, planned from the object read fresh.
+    Verb {
+        verb: Verb,
+        namespace: String,
+        name: String,
+    },
 }
 
 impl OpRequest {
@@ -101,6 +108,7 @@ impl OpRequest {
             OpRequest::Switch { .. } => "switch",
             OpRequest::SwitchBack { .. } => "switch back",
             OpRequest::ScaleDownIdle { .. } => "scale down idle slot",
+            OpRequest::Verb { verb, .. } => verb.spec().action,
         }
     }
 
@@ -156,18 +164,34 @@ impl OpRequest {
             | OpRequest::ScaleDownIdle {
                 namespace, service, ..
             } => Target::service(namespace, service),
+            OpRequest::Verb {
+                verb,
+                namespace,
+                name,
+            } => verb.target(namespace, name),
         }
     }
 
     /// The verb and resource the gate will check, for showing an action
     /// disabled before it is chosen (`Gate::can`).
     pub fn permission(&self) -> (&'static str, &'static str, &'static str) {
-        let t = self.target();
         match self {
-            OpRequest::PrepareIdle { .. } | OpRequest::ScaleDownIdle { .. } => {
-                ("patch", "apps", "deployments")
+            OpRequest::Switch { .. } | OpRequest::SwitchBack { .. } => ("patch", "", "services"),
+            OpRequest::Verb { verb, .. } => {
+                let s = verb.spec();
+                (s.permission, s.target.0, s.target.3)
             }
-            _ => ("patch", t.kind.group(), t.kind.resource()),
+            // For the idle slot's two, its Deployment, not the Service.
+            OpRequest::PrepareIdle { .. }
+            | OpRequest::ScaleDownIdle { .. }
+            | OpRequest::SetImages { .. }
+            | OpRequest::Restart { .. }
+            | OpRequest::Scale { .. }
+            | OpRequest::Strategy { .. }
+            | OpRequest::Pause { .. }
+            | OpRequest::Resume { .. }
+            | OpRequest::ChangeCause { .. }
+            | OpRequest::Rollback { .. } => ("patch", "apps", "deployments"),
         }
     }
 }
@@ -364,6 +388,14 @@ async fn build(gate: &Gate, req: &OpRequest, slot_keys: &[String]) -> Result<Bui
             let pods = f.pods(namespace).await.unwrap_or_default();
             let still = check_endpoints(&pair, slot, &pods, &slices).on_slot;
             bluegreen::scale_down_idle(&pair, slot, &idle, still)?
+        }
+        OpRequest::Verb {
+            verb,
+            namespace,
+            name,
+        } => {
+            let object = super::send::read(f, &verb.target(namespace, name)).await?;
+            verb.plan(&object)?
         }
     };
     Ok(Built::Plan(plan))

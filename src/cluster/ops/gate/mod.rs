@@ -17,28 +17,26 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Service;
-use kube::api::{Patch, PatchParams};
-use kube::{Api, Client};
+use kube::Client;
 use serde_json::Value;
 
 use super::errors::OpError;
-use super::fetch::{timed, Fetch};
+use super::fetch::Fetch;
 use super::identity::Identity;
 use super::journal::{Journal, Outcome};
-use super::plan::{Change, ObjectKind, PatchBody, Plan, Prepared, Target};
+use super::plan::{Change, Plan, Prepared, Target};
+use super::send;
 use permission::PermKey;
 use rebase::rebased;
 
 pub use permission::{Permission, PERMISSION_TTL};
-pub use rebase::{changed_paths, revert_change};
+pub use rebase::{changed_paths, revert_change, Revert};
 
 /// Sends of one change, counting re-sends after bookkeeping-only 409s.
 const CONFLICT_ATTEMPTS: usize = 4;
 
-/// The field manager the server records for kockpit's changes.
-pub const FIELD_MANAGER: &str = "kockpit";
+/// Where the request is built, with the field manager it names.
+pub use super::send::FIELD_MANAGER;
 
 /// What a successful apply returns.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,8 +133,9 @@ impl Gate {
         }
         for c in &plan.changes {
             let t = &c.target;
+            let (verb, sub) = c.patch.permission();
             let p = self
-                .can("patch", t.kind.group(), t.kind.resource(), &t.namespace)
+                .can_sub(verb, &t.group, &t.plural, sub, &t.namespace)
                 .await;
             if let Permission::Denied(why) = p {
                 let err = OpError::Forbidden(why);
@@ -198,8 +197,13 @@ impl Gate {
     async fn undo(&self, done: &[(&Change, Value)], cause: &OpError) -> String {
         let mut failed = Vec::new();
         for (c, applied) in done.iter().rev() {
-            let Some(revert) = revert_change(c, applied) else {
-                continue;
+            let revert = match revert_change(c, applied) {
+                Revert::Nothing => continue,
+                Revert::Impossible(why) => {
+                    failed.push(why);
+                    continue;
+                }
+                Revert::Change(r) => r,
             };
             let note = format!("undoing an earlier step after: {cause}");
             match self.send(&revert, false).await {
@@ -220,7 +224,7 @@ impl Gate {
         }
     }
 
-    /// One PATCH (dry run or real) with the resourceVersion precondition.
+    /// One request (dry run or real) with the resourceVersion precondition.
     /// A 409 caused only by the server's own bookkeeping (a controller
     /// writing status, or its revision annotations) is not a conflict with
     /// what the operator reviewed: the object is re-read, and if its labels,
@@ -233,7 +237,9 @@ impl Gate {
         loop {
             attempt += 1;
             match self.send_once(&change, dry_run).await {
-                Err(OpError::Conflict(msg)) if attempt < CONFLICT_ATTEMPTS => {
+                Err(OpError::Conflict(msg))
+                    if attempt < CONFLICT_ATTEMPTS && c.patch.preconditioned() =>
+                {
                     let current = self.read_json(&c.target).await?;
                     let moved = changed_paths(&c.before, &current);
                     if !moved.is_empty() {
@@ -250,43 +256,11 @@ impl Gate {
     }
 
     async fn read_json(&self, t: &Target) -> Result<Value, OpError> {
-        let v = match t.kind {
-            ObjectKind::Deployment => {
-                serde_json::to_value(self.fetch.deployment(&t.namespace, &t.name).await?)
-            }
-            ObjectKind::Service => {
-                serde_json::to_value(self.fetch.service(&t.namespace, &t.name).await?)
-            }
-        };
-        v.map_err(|e| OpError::Server(e.to_string()))
+        send::read(&self.fetch, t).await
     }
 
     async fn send_once(&self, c: &Change, dry_run: bool) -> Result<Value, OpError> {
-        let rv = c.resource_version().ok_or_else(|| {
-            OpError::refused(format!("{} has no resourceVersion", c.target.describe()))
-        })?;
-        let body = c.patch.with_precondition(rv);
-        let pp = PatchParams {
-            dry_run,
-            field_manager: Some(FIELD_MANAGER.into()),
-            ..Default::default()
-        };
-        let what = c.target.describe();
-        let t = &c.target;
-        match t.kind {
-            ObjectKind::Deployment => {
-                let api: Api<Deployment> = Api::namespaced(self.fetch.client.clone(), &t.namespace);
-                let patch = kube_patch(&body)?;
-                let out = timed(&what, self.fetch.timeout, api.patch(&t.name, &pp, &patch)).await?;
-                Ok(serde_json::to_value(out).unwrap_or(Value::Null))
-            }
-            ObjectKind::Service => {
-                let api: Api<Service> = Api::namespaced(self.fetch.client.clone(), &t.namespace);
-                let patch = kube_patch(&body)?;
-                let out = timed(&what, self.fetch.timeout, api.patch(&t.name, &pp, &patch)).await?;
-                Ok(serde_json::to_value(out).unwrap_or(Value::Null))
-            }
-        }
+        send::once(&self.fetch, c, dry_run).await
     }
 }
 
@@ -302,16 +276,4 @@ fn with_suffix(e: OpError, suffix: &str) -> OpError {
         OpError::Server(s) => OpError::Server(add(s)),
         OpError::ReadOnly => OpError::ReadOnly,
     }
-}
-
-fn kube_patch(body: &PatchBody) -> Result<Patch<Value>, OpError> {
-    Ok(match body {
-        PatchBody::Json(ops) => {
-            let ops: json_patch::Patch = serde_json::from_value(ops.clone())
-                .map_err(|e| OpError::refused(format!("internal: bad JSON patch: {e}")))?;
-            Patch::Json(ops)
-        }
-        PatchBody::Merge(v) => Patch::Merge(v.clone()),
-        PatchBody::Strategic(v) => Patch::Strategic(v.clone()),
-    })
 }

@@ -80,10 +80,42 @@ pub(super) fn rebased(c: &Change, current: &Value) -> Change {
     out
 }
 
-/// The change that puts `applied` back to `c.before` (labels, annotations
-/// and spec), preconditioned on `applied`'s resourceVersion; None when there
-/// is nothing to put back.
-pub fn revert_change(c: &Change, applied: &Value) -> Option<Change> {
+/// How a step already applied is put back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Revert {
+    /// The object is as it was: nothing to send.
+    Nothing,
+    Change(Box<Change>),
+    /// A delete or an eviction: what is gone cannot be sent back. Says so.
+    Impossible(String),
+}
+
+/// The change that puts `applied` back to `c.before`: for a patch, a JSON
+/// patch of labels, annotations and spec preconditioned on `applied`'s
+/// resourceVersion; for a create, the delete of what was created (with its
+/// uid); a delete or an eviction cannot be reverted.
+pub fn revert_change(c: &Change, applied: &Value) -> Revert {
+    match &c.patch {
+        PatchBody::Json(_) | PatchBody::Merge(_) | PatchBody::Strategic(_) => {}
+        PatchBody::Create(_) => {
+            return Revert::Change(Box::new(Change {
+                action: format!("undo {}", c.action),
+                target: c.target.clone(),
+                patch: PatchBody::Delete(Default::default()),
+                before: applied.clone(),
+                after: Value::Null,
+                summary_before: c.summary_after.clone(),
+                summary_after: c.summary_before.clone(),
+            }))
+        }
+        PatchBody::Delete(_) | PatchBody::Evict(_) => {
+            return Revert::Impossible(format!(
+                "{} was removed ({}) and cannot be put back",
+                c.target.describe(),
+                c.action
+            ))
+        }
+    }
     let project = |v: &Value| {
         let mut r = reviewable(v);
         if let Some(o) = r.as_object_mut() {
@@ -94,13 +126,13 @@ pub fn revert_change(c: &Change, applied: &Value) -> Option<Change> {
     };
     let ops = json_patch::diff(&project(applied), &project(&c.before));
     if ops.0.is_empty() {
-        return None;
+        return Revert::Nothing;
     }
     let mut before = applied.clone();
     if before.get("metadata").is_none() {
         before["metadata"] = json!({});
     }
-    Some(Change {
+    Revert::Change(Box::new(Change {
         action: format!("undo {}", c.action),
         target: c.target.clone(),
         patch: PatchBody::Json(serde_json::to_value(ops).unwrap_or(Value::Null)),
@@ -108,7 +140,7 @@ pub fn revert_change(c: &Change, applied: &Value) -> Option<Change> {
         after: c.before.clone(),
         summary_before: c.summary_after.clone(),
         summary_after: c.summary_before.clone(),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -132,7 +164,9 @@ mod tests {
             summary_before: "replicas 2".into(),
             summary_after: "replicas 4".into(),
         };
-        let r = revert_change(&c, &applied).unwrap();
+        let Revert::Change(r) = revert_change(&c, &applied) else {
+            panic!("expected a revert");
+        };
         assert_eq!(r.resource_version(), Some("5"));
         assert_eq!(r.action, "undo scale");
         let mut doc = applied.clone();
@@ -141,7 +175,31 @@ mod tests {
         assert_eq!(doc["spec"], before["spec"]);
         assert!(doc["metadata"].get("annotations").is_none());
         assert_eq!(doc["metadata"]["name"], "a");
-        assert!(revert_change(&c, &before).is_none());
+        assert_eq!(revert_change(&c, &before), Revert::Nothing);
+    }
+
+    #[test]
+    fn a_create_is_undone_by_a_delete_and_a_delete_cannot_be_undone() {
+        let created = json!({"metadata": {"name": "p", "uid": "u9", "resourceVersion": "3"}});
+        let mut c = Change {
+            action: "create".into(),
+            target: Target::pod("shop", "p"),
+            patch: PatchBody::Create(json!({"metadata": {"name": "p"}})),
+            before: Value::Null,
+            after: created.clone(),
+            summary_before: String::new(),
+            summary_after: String::new(),
+        };
+        let Revert::Change(r) = revert_change(&c, &created) else {
+            panic!("expected a delete");
+        };
+        assert!(matches!(r.patch, PatchBody::Delete(_)));
+        assert_eq!((r.uid(), r.resource_version()), (Some("u9"), Some("3")));
+        c.patch = PatchBody::Delete(Default::default());
+        assert_eq!(
+            revert_change(&c, &Value::Null),
+            Revert::Impossible("pod shop/p was removed (create) and cannot be put back".into())
+        );
     }
 
     #[test]
