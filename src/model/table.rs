@@ -31,12 +31,14 @@ pub trait TableRow {
     fn sort_key(&self, col: usize) -> SortKey<'_>;
 }
 
-fn age_key(t: Option<DateTime<Utc>>) -> SortKey<'static> {
+/// Sorts by age, as every AGE column does.
+pub fn age_key(t: Option<DateTime<Utc>>) -> SortKey<'static> {
     // Older first when ascending, like sorting by AGE in k9s.
     SortKey::Num(t.map_or(i64::MAX, |t| t.timestamp()))
 }
 
-fn ratio_key(ready: &str) -> SortKey<'static> {
+/// Sorts a READY column (`2/3`) by the share ready.
+pub fn ratio_key(ready: &str) -> SortKey<'static> {
     let (a, b) = ready.split_once('/').unwrap_or((ready, "1"));
     let (a, b) = (
         a.parse::<i64>().unwrap_or(0),

@@ -14,7 +14,7 @@ use crate::model::age::{age, to_chrono};
 use crate::model::doc::{Doc, Role};
 use crate::model::rows::Health;
 use crate::model::sanitize::clean_in_place;
-use crate::model::table::{SortKey, TableRow};
+use crate::model::table::{age_key, ratio_key, SortKey, TableRow};
 
 pub struct StatefulSets;
 
@@ -218,18 +218,11 @@ impl TableRow for StatefulSetRow {
     fn sort_key(&self, col: usize) -> SortKey<'_> {
         match col {
             0 => SortKey::Text(&self.namespace),
-            2 => {
-                let (a, b) = self.ready.split_once('/').unwrap_or(("0", "1"));
-                let (a, b) = (
-                    a.parse::<i64>().unwrap_or(0),
-                    b.parse::<i64>().unwrap_or(1).max(1),
-                );
-                SortKey::Num(a * 1000 / b)
-            }
+            2 => ratio_key(&self.ready),
             3 => SortKey::Num(self.up_to_date.into()),
             4 => SortKey::Text(&self.service),
             5 => SortKey::Text(&self.images),
-            6 => SortKey::Num(self.created.map_or(i64::MAX, |t| t.timestamp())),
+            6 => age_key(self.created),
             _ => SortKey::Text(&self.name),
         }
     }
